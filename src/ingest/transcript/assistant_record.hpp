@@ -1,0 +1,62 @@
+#pragma once
+// Decodes one transcript line that may hold an assistant response.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/time.hpp"
+
+namespace simdjson::dom {
+class parser;
+}  // namespace simdjson::dom
+
+namespace agent_trace::transcript {
+
+// The usage-bearing part of one assistant line. One API response is written
+// as several lines (one per content block) sharing message.id.
+struct AssistantRecord {
+    std::string message_id;
+    std::string request_id;
+    std::string uuid;
+    std::string parent_uuid;
+    std::string session_id;
+    std::string agent_id;
+    std::string model;
+    std::string cwd;
+    std::string git_branch;
+    std::string version;
+    std::string inference_geo;
+    std::string speed;
+    TimestampUs ts = 0;
+    int64_t input_tokens = 0;
+    int64_t output_tokens = 0;
+    int64_t cache_write_5m_tokens = 0;
+    int64_t cache_write_1h_tokens = 0;
+    int64_t cache_read_tokens = 0;
+    int64_t web_search_requests = 0;
+    bool is_sidechain = false;
+    bool has_usage = false;
+};
+
+enum class LineOutcome : uint8_t {
+    assistant,      // `record` is filled
+    synthetic,      // "<synthetic>" model: made by Claude Code, not a model call
+    not_assistant,  // valid JSON of another type
+    malformed,      // not valid JSON, or an assistant line without the fields we need
+};
+
+struct LineResult {
+    LineOutcome outcome = LineOutcome::not_assistant;
+    std::string detail;  // why, when malformed
+};
+
+// `line` must be followed by at least simdjson::SIMDJSON_PADDING readable bytes
+// (`capacity` counts them).
+LineResult decode_assistant_line(simdjson::dom::parser& parser, const char* line,
+                                 size_t length, size_t capacity, AssistantRecord& record);
+
+// Full JSON validation of a line no prefilter selected (used by --strict).
+bool is_valid_json_object(simdjson::dom::parser& parser, const char* line, size_t length,
+                          size_t capacity);
+
+}  // namespace agent_trace::transcript

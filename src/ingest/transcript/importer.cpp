@@ -1,0 +1,519 @@
+#include "ingest/transcript/importer.hpp"
+
+#include <fcntl.h>
+#include <simdjson.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "core/json_writer.hpp"
+#include "ingest/transcript/assistant_record.hpp"
+#include "ingest/transcript/discovery.hpp"
+#include "ingest/transcript/file_reader.hpp"
+#include "ingest/transcript/prefilter.hpp"
+
+namespace agent_trace::transcript {
+namespace {
+
+constexpr uint32_t kHeadBytes = 4096;
+constexpr size_t kFlushRecords = 4096;      // per-file records held before handing off
+constexpr size_t kEventsPerCommit = 262144;   // made durable at least this often...
+constexpr auto kCommitInterval = std::chrono::seconds(2);  // ...and at least this often
+
+// Which copy of a response to keep: the final streaming snapshot (largest
+// output), then the main-thread copy over a sidechain replay, then the later
+// line (the last block of a response), then a stable tie-break.
+// Must agree with the store's upsert rule.
+bool better_copy(const AssistantRecord& a, const AssistantRecord& b) {
+    if (a.output_tokens != b.output_tokens) return a.output_tokens > b.output_tokens;
+    if (a.is_sidechain != b.is_sidechain) return !a.is_sidechain;
+    if (a.ts != b.ts) return a.ts > b.ts;
+    return a.session_id < b.session_id;
+}
+
+void merge_copy(AssistantRecord& kept, AssistantRecord&& candidate) {
+    // Copies of one response can disagree (streaming placeholders): every count
+    // is the largest seen; attribution follows the better copy.
+    const int64_t input = std::max(kept.input_tokens, candidate.input_tokens);
+    const int64_t output = std::max(kept.output_tokens, candidate.output_tokens);
+    const int64_t w5 = std::max(kept.cache_write_5m_tokens, candidate.cache_write_5m_tokens);
+    const int64_t w1 = std::max(kept.cache_write_1h_tokens, candidate.cache_write_1h_tokens);
+    const int64_t read = std::max(kept.cache_read_tokens, candidate.cache_read_tokens);
+    const int64_t search = std::max(kept.web_search_requests, candidate.web_search_requests);
+    if (better_copy(candidate, kept)) kept = std::move(candidate);
+    kept.input_tokens = input;
+    kept.output_tokens = output;
+    kept.cache_write_5m_tokens = w5;
+    kept.cache_write_1h_tokens = w1;
+    kept.cache_read_tokens = read;
+    kept.web_search_requests = search;
+}
+
+std::string identity_of(const AssistantRecord& r) {
+    if (!r.message_id.empty()) return r.message_id;
+    if (!r.request_id.empty()) return "request:" + r.request_id;
+    return "line:" + r.uuid;
+}
+
+Event to_event(AssistantRecord&& r, const TranscriptFile& file, TimestampUs ingest_ts) {
+    Event e;
+    const std::string identity = identity_of(r);
+    e.event_id = hash_event_id({"transcript", "api_request", identity});
+    e.source = Source::transcript;
+    e.kind = EventKind::api_request;
+    e.ts = r.ts;
+    e.ingest_ts = ingest_ts;
+    e.session_id = r.session_id.empty() ? file.session_hint : std::move(r.session_id);
+    e.agent_id = r.agent_id.empty() ? file.agent_hint : std::move(r.agent_id);
+    e.message_id = std::move(r.message_id);
+    e.request_id = std::move(r.request_id);
+    e.parent_uuid = std::move(r.parent_uuid);
+    e.project = file.project;
+    e.cwd = std::move(r.cwd);
+    e.git_branch = std::move(r.git_branch);
+    e.app_version = std::move(r.version);
+    e.model = std::move(r.model);
+    e.input_tokens = r.input_tokens;
+    e.output_tokens = r.output_tokens;
+    e.cache_write_5m_tokens = r.cache_write_5m_tokens;
+    e.cache_write_1h_tokens = r.cache_write_1h_tokens;
+    e.cache_read_tokens = r.cache_read_tokens;
+    e.is_sidechain = r.is_sidechain || !e.agent_id.empty();
+    e.tier = 1;
+    if (r.web_search_requests > 0 || !r.inference_geo.empty() ||
+        (!r.speed.empty() && r.speed != "standard")) {
+        JsonWriter w;
+        w.begin_object();
+        if (r.web_search_requests > 0) w.key("web_search_requests").value(r.web_search_requests);
+        if (!r.inference_geo.empty()) w.key("inference_geo").value(r.inference_geo);
+        if (!r.speed.empty() && r.speed != "standard") w.key("speed").value(r.speed);
+        w.end_object();
+        e.attrs = w.take();
+    }
+    return e;
+}
+
+struct FileStat {
+    uint64_t device = 0;
+    uint64_t inode = 0;
+    uint64_t size = 0;
+    int64_t mtime_ns = 0;
+};
+
+Result<uint64_t> hash_head(int fd, uint32_t length) {
+    std::string head(length, '\0');
+    size_t got = 0;
+    while (got < length) {
+        const ssize_t n = ::pread(fd, head.data() + got, length - got, static_cast<off_t>(got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return make_error(std::string("read failed: ") + std::strerror(errno));
+        if (n == 0) break;
+        got += static_cast<size_t>(n);
+    }
+    if (got < length) return make_error("file shrank while reading");
+    return static_cast<uint64_t>(XXH3_64bits(head.data(), head.size()));
+}
+
+// Workers hand batches to the sink themselves: whoever finds the sink free
+// writes everything queued so far while the others keep scanning (no thread
+// waits for the store unless too much is queued). Commits are grouped by size
+// and time.
+class SerializedSink {
+public:
+    explicit SerializedSink(ImportSink& sink) : sink_(sink) {}
+
+    void write(std::vector<Event>&& events, FileCheckpoint&& checkpoint) {
+        bool must_write = false;
+        {
+            std::lock_guard lock(queue_mutex_);
+            queued_events_ += events.size();
+            queue_.events.insert(queue_.events.end(), std::make_move_iterator(events.begin()),
+                                 std::make_move_iterator(events.end()));
+            queue_.checkpoints.push_back(std::move(checkpoint));
+            must_write = queued_events_ >= kMaxQueuedEvents;
+        }
+        std::unique_lock writer(writer_mutex_, std::defer_lock);
+        if (must_write) {
+            writer.lock();
+        } else if (!writer.try_lock()) {
+            return;  // the current writer, or the final drain, picks it up
+        }
+        drain();
+    }
+
+    Status finish() {
+        std::lock_guard writer(writer_mutex_);
+        drain();
+        if (failure_.ok() && uncommitted_ > 0) record(sink_.commit());
+        uncommitted_ = 0;
+        return failure_;
+    }
+
+    void add_problem(LineProblem problem, size_t cap) {
+        std::lock_guard lock(queue_mutex_);
+        if (problems_.size() < cap) problems_.push_back(std::move(problem));
+    }
+
+    [[nodiscard]] bool aborted() const { return aborted_.load(std::memory_order_relaxed); }
+    [[nodiscard]] uint64_t events_written() const { return events_written_; }
+    std::vector<LineProblem> take_problems() {
+        std::lock_guard lock(queue_mutex_);
+        return std::move(problems_);
+    }
+
+private:
+    static constexpr size_t kMaxQueuedEvents = 16384;  // bounds memory held for the store
+
+    // Called with writer_mutex_ held.
+    void drain() {
+        for (;;) {
+            batch_.events.clear();
+            batch_.checkpoints.clear();
+            {
+                std::lock_guard lock(queue_mutex_);
+                if (queue_.checkpoints.empty()) return;
+                std::swap(batch_, queue_);
+                queued_events_ = 0;
+            }
+            if (!failure_.ok()) continue;
+            events_written_ += batch_.events.size();
+            uncommitted_ += batch_.events.size() + batch_.checkpoints.size();
+            record(sink_.write(batch_));
+            const auto now = std::chrono::steady_clock::now();
+            if (failure_.ok() &&
+                (uncommitted_ >= kEventsPerCommit || now - last_commit_ >= kCommitInterval)) {
+                record(sink_.commit());
+                uncommitted_ = 0;
+                last_commit_ = now;
+            }
+        }
+    }
+
+    void record(const Status& status) {
+        if (!status.ok() && failure_.ok()) {
+            failure_ = status;
+            aborted_ = true;
+        }
+    }
+
+    ImportSink& sink_;
+    std::mutex queue_mutex_;   // guards queue_, queued_events_, problems_
+    std::mutex writer_mutex_;  // one writer at a time; guards the rest
+    ImportBatch queue_;
+    size_t queued_events_ = 0;
+    ImportBatch batch_;
+    Status failure_ = Ok{};
+    std::atomic<bool> aborted_{false};
+    size_t uncommitted_ = 0;
+    uint64_t events_written_ = 0;
+    std::chrono::steady_clock::time_point last_commit_ = std::chrono::steady_clock::now();
+    std::vector<LineProblem> problems_;
+};
+
+struct Counters {
+    std::atomic<uint64_t> files_read{0}, files_unchanged{0}, files_reread{0}, files_unreadable{0},
+        bytes_read{0}, lines_read{0}, assistant_lines{0}, synthetic_lines{0}, events{0},
+        malformed{0}, oversized{0}, incomplete{0}, files_done{0};
+};
+
+class FileImporter {
+public:
+    FileImporter(const ImportOptions& options, SerializedSink& sink, Counters& counters)
+        : options_(options), sink_(sink), counters_(counters) {}
+
+    void run(const TranscriptFile& file, const FileCheckpoint* previous) {
+        FileCheckpoint checkpoint;
+        checkpoint.path = file.path;
+        checkpoint.decoder_version = kDecoderVersion;
+        UniqueFd fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
+        struct stat st {};
+        if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) {
+            fail(file, checkpoint, std::strerror(errno));
+            return;
+        }
+        checkpoint.device = st.st_dev;
+        checkpoint.inode = st.st_ino;
+        checkpoint.size = static_cast<uint64_t>(st.st_size);
+        checkpoint.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
+                              st.st_mtim.tv_nsec;
+        uint64_t start = 0;
+        if (previous != nullptr && !options_.full && resumable(*previous, checkpoint)) {
+            if (previous->size == checkpoint.size && previous->mtime_ns == checkpoint.mtime_ns &&
+                previous->incomplete_lines == 0) {
+                counters_.files_unchanged++;
+                return;
+            }
+            auto head = hash_head(fd.get(), previous->head_length);
+            if (head.ok() && *head == previous->head_hash) {
+                start = previous->offset;
+                checkpoint.lines = previous->lines;
+                checkpoint.malformed_lines = previous->malformed_lines;
+                checkpoint.oversized_lines = previous->oversized_lines;
+            } else {
+                counters_.files_reread++;
+            }
+        } else if (previous != nullptr && !options_.full) {
+            counters_.files_reread++;
+        }
+        ::posix_fadvise(fd.get(), static_cast<off_t>(start), 0, POSIX_FADV_SEQUENTIAL);
+        read_lines(file, fd.get(), start, checkpoint);
+    }
+
+private:
+    static bool resumable(const FileCheckpoint& prev, const FileCheckpoint& now) {
+        return prev.error.empty() && prev.decoder_version == kDecoderVersion &&
+               prev.device == now.device && prev.inode == now.inode && now.size >= prev.offset;
+    }
+
+    void fail(const TranscriptFile& file, FileCheckpoint& checkpoint, const std::string& why) {
+        counters_.files_unreadable++;
+        counters_.files_done++;
+        checkpoint.error = why.empty() ? "unreadable" : why;
+        sink_.add_problem({file.path, 0, "unreadable", checkpoint.error}, options_.max_problems);
+        sink_.write({}, std::move(checkpoint));
+    }
+
+    void problem(const TranscriptFile& file, uint64_t line, const char* kind, std::string detail) {
+        sink_.add_problem({file.path, line, kind, std::move(detail)}, options_.max_problems);
+    }
+
+    void flush(const TranscriptFile& file, FileCheckpoint checkpoint) {
+        std::vector<Event> events;
+        events.reserve(records_.size());
+        const TimestampUs ingest = now_us();
+        for (auto& [identity, record] : records_) {
+            events.push_back(to_event(std::move(record), file, ingest));
+        }
+        records_.clear();
+        counters_.events += events.size();
+        sink_.write(std::move(events), std::move(checkpoint));
+    }
+
+    void read_lines(const TranscriptFile& file, int fd, uint64_t start, FileCheckpoint& cp) {
+        counters_.files_read++;
+        LineReader& reader = reader_;
+        reader.reset(fd, start);
+        Line line;
+        uint64_t consumed = start;
+        for (;;) {
+            if (sink_.aborted()) return;
+            auto next = reader.next(line);
+            if (!next.ok()) {
+                fail(file, cp, next.error().message);
+                return;
+            }
+            if (*next == NextLine::end) break;
+            ++cp.lines;
+            counters_.lines_read++;
+            consumed = line.end_offset;
+            if (*next == NextLine::oversized) {
+                ++cp.oversized_lines;
+                counters_.oversized++;
+                problem(file, cp.lines, "oversized",
+                        "line longer than " + std::to_string(options_.max_line_bytes) + " bytes");
+                continue;
+            }
+            handle_line(file, line, cp);
+            if (records_.size() >= kFlushRecords) {
+                FileCheckpoint partial = cp;
+                partial.offset = consumed;
+                finish_checkpoint(fd, partial);
+                flush(file, std::move(partial));
+            }
+        }
+        counters_.bytes_read += reader.bytes_read();
+        cp.offset = consumed;
+        cp.incomplete_lines = reader.pending_bytes() > 0 ? 1 : 0;
+        if (cp.incomplete_lines != 0) {
+            counters_.incomplete++;
+            problem(file, cp.lines + 1, "incomplete",
+                    "last line has no newline yet (" + std::to_string(reader.pending_bytes()) +
+                        " bytes); it is read when complete");
+        }
+        finish_checkpoint(fd, cp);
+        flush(file, std::move(cp));
+        counters_.files_done++;
+    }
+
+    static void finish_checkpoint(int fd, FileCheckpoint& cp) {
+        cp.head_length = static_cast<uint32_t>(std::min<uint64_t>(cp.offset, kHeadBytes));
+        auto head = hash_head(fd, cp.head_length);
+        cp.head_hash = head.ok() ? *head : 0;
+    }
+
+    void handle_line(const TranscriptFile& file, const Line& line, FileCheckpoint& cp) {
+        std::string_view text = line.view();
+        // Frame check: every record is one JSON object on one line.
+        size_t first = 0;
+        while (first < text.size() && (text[first] == ' ' || text[first] == '\t' ||
+                                       text[first] == '\r')) {
+            ++first;
+        }
+        if (first == text.size()) return;  // blank line
+        size_t last = text.size();
+        while (last > first && (text[last - 1] == ' ' || text[last - 1] == '\t' ||
+                                text[last - 1] == '\r')) {
+            --last;
+        }
+        if (text[first] != '{' || text[last - 1] != '}') {
+            malformed(file, cp, "not a JSON object");
+            return;
+        }
+        if (!may_be_assistant_line(text)) {
+            if (options_.strict &&
+                !is_valid_json_object(parser_, line.data, line.size, line.capacity)) {
+                malformed(file, cp, "not valid JSON");
+            }
+            return;
+        }
+        const LineResult result =
+            decode_assistant_line(parser_, line.data, line.size, line.capacity, scratch_);
+        switch (result.outcome) {
+            case LineOutcome::malformed:
+                malformed(file, cp, result.detail);
+                return;
+            case LineOutcome::synthetic:
+                counters_.synthetic_lines++;
+                return;
+            case LineOutcome::not_assistant:
+                return;
+            case LineOutcome::assistant:
+                break;
+        }
+        counters_.assistant_lines++;
+        std::string identity = identity_of(scratch_);
+        auto [it, inserted] = records_.try_emplace(std::move(identity));
+        if (inserted) {
+            it->second = std::move(scratch_);
+        } else {
+            merge_copy(it->second, std::move(scratch_));
+        }
+    }
+
+    void malformed(const TranscriptFile& file, FileCheckpoint& cp, std::string detail) {
+        ++cp.malformed_lines;
+        counters_.malformed++;
+        problem(file, cp.lines, "malformed", std::move(detail));
+    }
+
+    const ImportOptions& options_;
+    SerializedSink& sink_;
+    Counters& counters_;
+    simdjson::dom::parser parser_;
+    LineReader reader_{options_.max_line_bytes, simdjson::SIMDJSON_PADDING};
+    AssistantRecord scratch_;
+    std::unordered_map<std::string, AssistantRecord> records_;
+};
+
+}  // namespace
+
+Result<ImportSummary> import_transcripts(const ImportOptions& options,
+                                         CheckpointSource& checkpoint_source, ImportSink& sink,
+                                         const ProgressCallback& on_progress) {
+    ImportSummary summary;
+    using Clock = std::chrono::steady_clock;
+    const auto seconds_since = [](Clock::time_point t) {
+        return std::chrono::duration<double>(Clock::now() - t).count();
+    };
+    const auto started = Clock::now();
+    DiscoveryResult found = discover_transcripts(options.roots);
+    summary.errors = std::move(found.errors);
+    std::vector<TranscriptFile>& files = found.files;
+    summary.files_seen = files.size();
+    // Largest first so one huge file does not start last and run alone.
+    std::sort(files.begin(), files.end(),
+              [](const TranscriptFile& a, const TranscriptFile& b) { return a.size > b.size; });
+
+    auto loaded = checkpoint_source.load_checkpoints();
+    if (!loaded.ok()) return loaded.error();
+    std::unordered_map<std::string, FileCheckpoint> previous;
+    for (auto& cp : *loaded) previous.emplace(cp.path, std::move(cp));
+
+    summary.discovery_seconds = seconds_since(started);
+    const auto scan_started = Clock::now();
+    ImportProgress progress;
+    progress.files_total = files.size();
+    for (const auto& f : files) progress.bytes_total += f.size;
+
+    SerializedSink serialized(sink);
+    Counters counters;
+    std::atomic<size_t> next_file{0};
+    std::atomic<uint64_t> bytes_claimed{0};
+    unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
+    threads = std::clamp<unsigned>(threads, 1, 64);
+    threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(files.size(), 1)));
+
+    std::mutex done_mutex;
+    std::condition_variable done_signal;
+    unsigned running = threads;
+    std::vector<std::thread> workers;
+    workers.reserve(threads);
+    for (unsigned t = 0; t < threads; ++t) {
+        workers.emplace_back([&] {
+            FileImporter importer(options, serialized, counters);
+            for (;;) {
+                const size_t i = next_file.fetch_add(1);
+                if (i >= files.size() || serialized.aborted()) break;
+                const auto it = previous.find(files[i].path);
+                importer.run(files[i], it == previous.end() ? nullptr : &it->second);
+                bytes_claimed += files[i].size;
+            }
+            std::lock_guard lock(done_mutex);
+            --running;
+            done_signal.notify_all();
+        });
+    }
+    {
+        std::unique_lock lock(done_mutex);
+        while (!done_signal.wait_for(lock, std::chrono::milliseconds(100),
+                                     [&] { return running == 0; })) {
+            if (on_progress) {
+                progress.bytes_done = bytes_claimed.load();
+                progress.files_done = std::min(next_file.load(), files.size());
+                on_progress(progress);
+            }
+        }
+    }
+    for (auto& w : workers) w.join();
+    summary.scan_seconds = seconds_since(scan_started);
+    const auto commit_started = Clock::now();
+    const Status final_status = serialized.finish();
+    summary.commit_seconds = seconds_since(commit_started);
+    if (!final_status.ok()) return final_status.error();
+    if (on_progress) {
+        progress.bytes_done = progress.bytes_total;
+        progress.files_done = files.size();
+        on_progress(progress);
+    }
+    summary.events_written = serialized.events_written();
+
+    summary.files_read = counters.files_read;
+    summary.files_unchanged = counters.files_unchanged;
+    summary.files_reread = counters.files_reread;
+    summary.files_unreadable = counters.files_unreadable;
+    summary.bytes_read = counters.bytes_read;
+    summary.lines_read = counters.lines_read;
+    summary.assistant_lines = counters.assistant_lines;
+    summary.synthetic_lines = counters.synthetic_lines;
+    summary.malformed_lines = counters.malformed;
+    summary.oversized_lines = counters.oversized;
+    summary.incomplete_lines = counters.incomplete;
+    summary.problems = serialized.take_problems();
+    std::sort(summary.problems.begin(), summary.problems.end(),
+              [](const LineProblem& a, const LineProblem& b) {
+                  return a.path != b.path ? a.path < b.path : a.line < b.line;
+              });
+    return summary;
+}
+
+}  // namespace agent_trace::transcript

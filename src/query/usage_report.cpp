@@ -1,0 +1,174 @@
+#include "query/usage_report.hpp"
+
+#include <date/date.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+#include "query/billing_blocks.hpp"
+
+namespace agent_trace {
+namespace {
+
+constexpr std::array<std::pair<ReportKind, std::string_view>, 6> kKinds{{
+    {ReportKind::daily, "daily"},
+    {ReportKind::monthly, "monthly"},
+    {ReportKind::session, "session"},
+    {ReportKind::project, "project"},
+    {ReportKind::model, "model"},
+    {ReportKind::blocks, "blocks"},
+}};
+
+struct Group {
+    ReportRow row;
+    std::set<std::string> models;
+    std::map<std::string, UsageTotals> subagents;
+};
+
+// Resolves each distinct model string once per report.
+class PriceCache {
+public:
+    explicit PriceCache(const PricingTable& table) : table_(table) {}
+    const ModelPrice* find(std::string_view model) {
+        auto it = cache_.find(std::string(model));
+        if (it == cache_.end()) it = cache_.emplace(std::string(model), table_.find(model)).first;
+        return it->second;
+    }
+
+private:
+    const PricingTable& table_;
+    std::unordered_map<std::string, const ModelPrice*> cache_;
+};
+
+}  // namespace
+
+std::optional<ReportKind> parse_report_kind(std::string_view name) {
+    for (const auto& [kind, text] : kKinds) {
+        if (text == name) return kind;
+    }
+    return std::nullopt;
+}
+
+std::string_view to_string(ReportKind kind) {
+    for (const auto& [k, text] : kKinds) {
+        if (k == kind) return text;
+    }
+    return "unknown";
+}
+
+void UsageTotals::add(const UsageTotals& o) {
+    messages += o.messages;
+    input_tokens += o.input_tokens;
+    output_tokens += o.output_tokens;
+    cache_write_5m_tokens += o.cache_write_5m_tokens;
+    cache_write_1h_tokens += o.cache_write_1h_tokens;
+    cache_read_tokens += o.cache_read_tokens;
+    cost_units += o.cost_units;
+    unpriced_tokens += o.unpriced_tokens;
+    unpriced_messages += o.unpriced_messages;
+}
+
+Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& pricing,
+                                       const ReportOptions& options) {
+    UsageReport report;
+    report.kind = options.kind;
+    report.zone = options.zone.name();
+    UsageFilter filter;
+    filter.project = options.project;
+    if (options.since) filter.since = options.zone.start_of_day(*options.since);
+    if (options.until) {
+        // The until date is inclusive: stop at the start of the next local day.
+        const date::year_month_day next =
+            date::sys_days{date::year{options.until->year} / date::month{options.until->month} /
+                           date::day{options.until->day}} +
+            date::days{1};
+        filter.until = options.zone.start_of_day(
+            {static_cast<int>(next.year()), static_cast<unsigned>(next.month()),
+             static_cast<unsigned>(next.day())});
+    }
+
+    PriceCache prices(pricing);
+    std::map<std::string, Group> groups;
+    std::map<std::string, UnpricedModel> unpriced;
+    std::vector<BlockCall> calls;  // blocks only
+
+    auto status = reader.scan_usage(filter, [&](const UsageRow& row) {
+        UsageTotals t;
+        t.messages = 1;
+        t.input_tokens = row.input_tokens;
+        t.output_tokens = row.output_tokens;
+        t.cache_write_5m_tokens = row.cache_write_5m_tokens;
+        t.cache_write_1h_tokens = row.cache_write_1h_tokens;
+        t.cache_read_tokens = row.cache_read_tokens;
+        if (row.reported_cost_usd) {
+            t.cost_units = static_cast<int64_t>(*row.reported_cost_usd * kCostUnitsPerUsd + 0.5);
+        } else if (const ModelPrice* price = prices.find(row.model); price != nullptr) {
+            CallUsage usage{row.input_tokens,          row.output_tokens,
+                            row.cache_write_5m_tokens, row.cache_write_1h_tokens,
+                            row.cache_read_tokens,     row.web_search_requests,
+                            row.us_inference_geo};
+            t.cost_units = cost_units(*price, usage);
+        } else {
+            t.unpriced_tokens = t.total_tokens();
+            t.unpriced_messages = 1;
+            auto& u = unpriced[std::string(row.model)];
+            u.model = row.model;
+            u.tokens += t.unpriced_tokens;
+            u.messages += 1;
+        }
+        report.totals.add(t);
+
+        std::string key;
+        switch (options.kind) {
+            case ReportKind::daily: key = options.zone.day_key(row.ts); break;
+            case ReportKind::monthly: key = options.zone.month_key(row.ts); break;
+            case ReportKind::session: key = std::string(row.session_id); break;
+            case ReportKind::project: key = std::string(row.project); break;
+            case ReportKind::model: key = std::string(row.model); break;
+            case ReportKind::blocks:
+                calls.push_back({row.ts, t, std::string(row.model)});
+                return;
+        }
+        Group& g = groups[key];
+        if (g.row.totals.messages == 0) {
+            g.row.first_ts = row.ts;
+            g.row.last_ts = row.ts;
+            g.row.project = std::string(row.project);
+        }
+        g.row.totals.add(t);
+        g.row.first_ts = std::min(g.row.first_ts, row.ts);
+        g.row.last_ts = std::max(g.row.last_ts, row.ts);
+        if (g.row.cwd.empty() && !row.cwd.empty()) g.row.cwd = std::string(row.cwd);
+        if (g.models.find(std::string(row.model)) == g.models.end()) {
+            g.models.emplace(row.model);
+        }
+        if (options.kind == ReportKind::session && !row.agent_id.empty()) {
+            g.subagents[std::string(row.agent_id)].add(t);
+        }
+    });
+    if (!status) return status.error();
+
+    if (options.kind == ReportKind::blocks) {
+        report.rows = build_billing_blocks(std::move(calls),
+                                           options.now != 0 ? options.now : now_us());
+    } else {
+        report.rows.reserve(groups.size());
+        for (auto& [key, g] : groups) {
+            g.row.key = key;
+            g.row.models.assign(g.models.begin(), g.models.end());
+            for (auto& [agent, totals] : g.subagents) g.row.subagents.push_back({agent, totals});
+            report.rows.push_back(std::move(g.row));
+        }
+    }
+    for (auto& [model, u] : unpriced) report.unpriced_models.push_back(std::move(u));
+    auto health = reader.import_health();
+    if (!health) return health.error();
+    report.skipped = *health;
+    return report;
+}
+
+}  // namespace agent_trace

@@ -1,0 +1,365 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <sys/stat.h>
+
+#include <bit>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+
+#include "store/sqlite/migrations.hpp"
+#include "store/sqlite/sqlite_handle.hpp"
+
+namespace agent_trace {
+namespace {
+
+using sqlite::Statement;
+
+// Copies of one model call: every count is the largest seen, and the copy
+// that wins (largest output, main over sidechain, later, then session id)
+// decides attribution. Same rule as the transcript importer.
+constexpr const char* kBetterCopy =
+    "(excluded.output_tokens > output_tokens OR (excluded.output_tokens = output_tokens AND ("
+    "excluded.is_sidechain < is_sidechain OR (excluded.is_sidechain = is_sidechain AND ("
+    "excluded.ts > ts OR (excluded.ts = ts AND "
+    "coalesce(excluded.session_id, '') < coalesce(session_id, '')))))))";
+
+std::string upsert_event_sql() {
+    std::string sql = R"sql(
+INSERT INTO events (event_id, source, kind, ts, ingest_ts, session_id, agent_id, prompt_id,
+    message_id, request_id, tool_use_id, parent_uuid, user, host, project, cwd, git_branch,
+    app_version, model, input_tokens, output_tokens, cache_write_5m_tokens,
+    cache_write_1h_tokens, cache_read_tokens, cost_usd, cost_source, tool_name, duration_ms,
+    success, error, is_sidechain, tier, attrs)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+    ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)
+ON CONFLICT (event_id) DO UPDATE SET
+    input_tokens = max(input_tokens, excluded.input_tokens),
+    output_tokens = max(output_tokens, excluded.output_tokens),
+    cache_write_5m_tokens = max(cache_write_5m_tokens, excluded.cache_write_5m_tokens),
+    cache_write_1h_tokens = max(cache_write_1h_tokens, excluded.cache_write_1h_tokens),
+    cache_read_tokens = max(cache_read_tokens, excluded.cache_read_tokens))sql";
+    for (const char* column : {"ts", "session_id", "agent_id", "request_id", "parent_uuid",
+                               "project", "cwd", "git_branch", "app_version", "model",
+                               "is_sidechain", "attrs"}) {
+        sql += ",\n    ";
+        sql += column;
+        sql += " = CASE WHEN ";
+        sql += kBetterCopy;
+        sql += " THEN excluded.";
+        sql += column;
+        sql += " ELSE ";
+        sql += column;
+        sql += " END";
+    }
+    sql += "\nWHERE kind = 'api_request' AND source = excluded.source";
+    return sql;
+}
+
+constexpr const char* kUpsertCheckpoint = R"sql(
+INSERT OR REPLACE INTO import_files (path, device, inode, size, mtime_ns, byte_offset, head_hash,
+    head_length, lines, malformed_lines, oversized_lines, incomplete_lines, decoder_version,
+    error, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+)sql";
+
+constexpr const char* kSelectUsage = R"sql(
+SELECT ts, session_id, agent_id, project, cwd, model, input_tokens, output_tokens,
+    cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, is_sidechain,
+    cost_usd, cost_source, attrs
+FROM events
+WHERE kind = 'api_request' AND source = 'transcript' AND ts >= ?1 AND ts < ?2
+    AND (?3 IS NULL OR project = ?3 OR cwd = ?3)
+)sql";
+
+int64_t to_db(uint64_t v) { return std::bit_cast<int64_t>(v); }
+uint64_t from_db(int64_t v) { return std::bit_cast<uint64_t>(v); }
+
+// attrs is '{}' for nearly every call; only then is it worth a JSON lookup.
+int64_t attr_int(std::string_view attrs, std::string_view key) {
+    const std::string needle = "\"" + std::string(key) + "\":";
+    const size_t at = attrs.find(needle);
+    if (at == std::string_view::npos) return 0;
+    int64_t v = 0;
+    for (size_t i = at + needle.size(); i < attrs.size() && attrs[i] >= '0' && attrs[i] <= '9';
+         ++i) {
+        v = v * 10 + (attrs[i] - '0');
+    }
+    return v;
+}
+
+class SqliteStore final : public Store {
+public:
+    SqliteStore(sqlite::DbPtr db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
+
+    Status init() {
+        if (auto s = sqlite::exec(db_.get(),
+                                  "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                                  "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+                                  "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=2048;");
+            !s) {
+            return s;
+        }
+        if (auto s = migrate(); !s) return s;
+        auto upsert = Statement::prepare(db_.get(), upsert_event_sql());
+        if (!upsert) return upsert.error();
+        upsert_event_ = std::move(*upsert);
+        auto checkpoint = Statement::prepare(db_.get(), kUpsertCheckpoint);
+        if (!checkpoint) return checkpoint.error();
+        upsert_checkpoint_ = std::move(*checkpoint);
+        return Ok{};
+    }
+
+    [[nodiscard]] std::string describe() const override { return "sqlite:" + path_; }
+
+    Status write(ImportBatch& batch) override {
+        if (!in_transaction_) {
+            if (auto s = sqlite::exec(db_.get(), "BEGIN IMMEDIATE"); !s) return s;
+            in_transaction_ = true;
+        }
+        auto status = write_rows(batch);
+        if (!status) {
+            (void)sqlite::exec(db_.get(), "ROLLBACK");
+            in_transaction_ = false;
+        }
+        return status;
+    }
+
+    Status commit() override {
+        if (!in_transaction_) return Ok{};
+        in_transaction_ = false;
+        auto status = sqlite::exec(db_.get(), "COMMIT");
+        if (!status) (void)sqlite::exec(db_.get(), "ROLLBACK");
+        return status;
+    }
+
+    ~SqliteStore() override {
+        // Anything written but not committed is dropped: the next import redoes it.
+        if (in_transaction_) (void)sqlite::exec(db_.get(), "ROLLBACK");
+    }
+
+    Result<std::vector<FileCheckpoint>> load_checkpoints() override {
+        auto stmt = Statement::prepare(
+            db_.get(),
+            "SELECT path, device, inode, size, mtime_ns, byte_offset, head_hash, head_length, "
+            "lines, malformed_lines, oversized_lines, incomplete_lines, decoder_version, error "
+            "FROM import_files");
+        if (!stmt) return stmt.error();
+        std::vector<FileCheckpoint> out;
+        int rc = 0;
+        while ((rc = stmt->step()) == SQLITE_ROW) {
+            FileCheckpoint cp;
+            cp.path = std::string(stmt->column_text(0));
+            cp.device = from_db(stmt->column_int(1));
+            cp.inode = from_db(stmt->column_int(2));
+            cp.size = from_db(stmt->column_int(3));
+            cp.mtime_ns = stmt->column_int(4);
+            cp.offset = from_db(stmt->column_int(5));
+            cp.head_hash = from_db(stmt->column_int(6));
+            cp.head_length = static_cast<uint32_t>(stmt->column_int(7));
+            cp.lines = from_db(stmt->column_int(8));
+            cp.malformed_lines = from_db(stmt->column_int(9));
+            cp.oversized_lines = from_db(stmt->column_int(10));
+            cp.incomplete_lines = from_db(stmt->column_int(11));
+            cp.decoder_version = static_cast<int>(stmt->column_int(12));
+            cp.error = std::string(stmt->column_text(13));
+            out.push_back(std::move(cp));
+        }
+        if (rc != SQLITE_DONE) return make_error("reading checkpoints: " + sqlite::last_error(db_.get()));
+        return out;
+    }
+
+    Status scan_usage(const UsageFilter& filter,
+                      const std::function<void(const UsageRow&)>& visit) override {
+        auto stmt = Statement::prepare(db_.get(), kSelectUsage);
+        if (!stmt) return stmt.error();
+        stmt->bind_int(1, filter.since.value_or(INT64_MIN));
+        stmt->bind_int(2, filter.until.value_or(INT64_MAX));
+        stmt->bind_text(3, filter.project);
+        int rc = 0;
+        UsageRow row;
+        while ((rc = stmt->step()) == SQLITE_ROW) {
+            row.ts = stmt->column_int(0);
+            row.session_id = stmt->column_text(1);
+            row.agent_id = stmt->column_text(2);
+            row.project = stmt->column_text(3);
+            row.cwd = stmt->column_text(4);
+            row.model = stmt->column_text(5);
+            row.input_tokens = stmt->column_int(6);
+            row.output_tokens = stmt->column_int(7);
+            row.cache_write_5m_tokens = stmt->column_int(8);
+            row.cache_write_1h_tokens = stmt->column_int(9);
+            row.cache_read_tokens = stmt->column_int(10);
+            row.is_sidechain = stmt->column_int(11) != 0;
+            row.reported_cost_usd.reset();
+            if (!stmt->column_is_null(12) && stmt->column_text(13) == "reported") {
+                row.reported_cost_usd = stmt->column_double(12);
+            }
+            const std::string_view attrs = stmt->column_text(14);
+            row.web_search_requests = 0;
+            row.us_inference_geo = false;
+            if (attrs.size() > 2) {
+                row.web_search_requests = attr_int(attrs, "web_search_requests");
+                row.us_inference_geo = attrs.find("\"inference_geo\":\"us\"") != std::string_view::npos;
+            }
+            visit(row);
+        }
+        if (rc != SQLITE_DONE) return make_error("reading usage: " + sqlite::last_error(db_.get()));
+        return Ok{};
+    }
+
+    Result<ImportHealth> import_health() override {
+        auto stmt = Statement::prepare(
+            db_.get(),
+            "SELECT count(*), coalesce(sum(malformed_lines),0), coalesce(sum(oversized_lines),0), "
+            "coalesce(sum(incomplete_lines),0), coalesce(sum(error <> ''),0) FROM import_files");
+        if (!stmt) return stmt.error();
+        if (stmt->step() != SQLITE_ROW) return make_error(sqlite::last_error(db_.get()));
+        ImportHealth h;
+        h.files = from_db(stmt->column_int(0));
+        h.malformed_lines = from_db(stmt->column_int(1));
+        h.oversized_lines = from_db(stmt->column_int(2));
+        h.incomplete_lines = from_db(stmt->column_int(3));
+        h.files_unreadable = from_db(stmt->column_int(4));
+        return h;
+    }
+
+private:
+    Status migrate() {
+        if (auto s = sqlite::exec(db_.get(),
+                                  "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                  "name TEXT PRIMARY KEY NOT NULL, applied_at INTEGER NOT NULL)");
+            !s) {
+            return s;
+        }
+        for (const Migration& m : sqlite_migrations()) {
+            if (auto s = sqlite::exec(db_.get(), "BEGIN IMMEDIATE"); !s) return s;
+            auto check = Statement::prepare(db_.get(),
+                                            "SELECT 1 FROM schema_migrations WHERE name = ?1");
+            if (!check) return check.error();
+            check->bind_text(1, m.name);
+            const bool applied = check->step() == SQLITE_ROW;
+            if (!applied) {
+                if (auto s = sqlite::exec(db_.get(), m.sql); !s) {
+                    (void)sqlite::exec(db_.get(), "ROLLBACK");
+                    return make_error(std::string("migration ") + m.name + ": " + s.error().message);
+                }
+                auto record = Statement::prepare(
+                    db_.get(), "INSERT INTO schema_migrations (name, applied_at) VALUES (?1, ?2)");
+                if (!record) return record.error();
+                record->bind_text(1, m.name);
+                record->bind_int(2, now_us());
+                if (record->step() != SQLITE_DONE) {
+                    (void)sqlite::exec(db_.get(), "ROLLBACK");
+                    return make_error("recording migration: " + sqlite::last_error(db_.get()));
+                }
+            }
+            if (auto s = sqlite::exec(db_.get(), "COMMIT"); !s) return s;
+        }
+        return Ok{};
+    }
+
+    Status write_rows(ImportBatch& batch) {
+        Statement& st = upsert_event_;
+        for (const Event& e : batch.events) {
+            if (auto valid = validate(e); !valid) {
+                return make_error("invalid event from " + std::string(to_string(e.source)) + ": " +
+                                  valid.error().message);
+            }
+            st.reset();
+            st.bind_blob(1, e.event_id.bytes.data(), static_cast<int>(e.event_id.bytes.size()));
+            st.bind_text(2, to_string(e.source));
+            st.bind_text(3, to_string(e.kind));
+            st.bind_int(4, e.ts);
+            st.bind_int(5, e.ingest_ts);
+            st.bind_text(6, e.session_id);
+            st.bind_text(7, e.agent_id);
+            st.bind_text(8, e.prompt_id);
+            st.bind_text(9, e.message_id);
+            st.bind_text(10, e.request_id);
+            st.bind_text(11, e.tool_use_id);
+            st.bind_text(12, e.parent_uuid);
+            st.bind_text(13, e.user);
+            st.bind_text(14, e.host);
+            st.bind_text(15, e.project);
+            st.bind_text(16, e.cwd);
+            st.bind_text(17, e.git_branch);
+            st.bind_text(18, e.app_version);
+            st.bind_text(19, e.model);
+            st.bind_int(20, e.input_tokens);
+            st.bind_int(21, e.output_tokens);
+            st.bind_int(22, e.cache_write_5m_tokens);
+            st.bind_int(23, e.cache_write_1h_tokens);
+            st.bind_int(24, e.cache_read_tokens);
+            if (e.cost_usd) st.bind_double(25, *e.cost_usd);
+            if (e.cost_source != CostSource::none) st.bind_text(26, to_string(e.cost_source));
+            st.bind_text(27, e.tool_name);
+            if (e.duration_ms) st.bind_int(28, *e.duration_ms);
+            if (e.success) st.bind_int(29, *e.success ? 1 : 0);
+            st.bind_text(30, e.error);
+            st.bind_int(31, e.is_sidechain ? 1 : 0);
+            st.bind_int(32, e.tier);
+            st.bind_text_always(33, e.attrs);
+            if (st.step() != SQLITE_DONE) {
+                return make_error("storing event: " + sqlite::last_error(db_.get()));
+            }
+        }
+        Statement& cp = upsert_checkpoint_;
+        const TimestampUs now = now_us();
+        for (const FileCheckpoint& c : batch.checkpoints) {
+            cp.reset();
+            cp.bind_text_always(1, c.path);
+            cp.bind_int(2, to_db(c.device));
+            cp.bind_int(3, to_db(c.inode));
+            cp.bind_int(4, to_db(c.size));
+            cp.bind_int(5, c.mtime_ns);
+            cp.bind_int(6, to_db(c.offset));
+            cp.bind_int(7, to_db(c.head_hash));
+            cp.bind_int(8, c.head_length);
+            cp.bind_int(9, to_db(c.lines));
+            cp.bind_int(10, to_db(c.malformed_lines));
+            cp.bind_int(11, to_db(c.oversized_lines));
+            cp.bind_int(12, to_db(c.incomplete_lines));
+            cp.bind_int(13, c.decoder_version);
+            cp.bind_text_always(14, c.error);
+            cp.bind_int(15, now);
+            if (cp.step() != SQLITE_DONE) {
+                return make_error("storing checkpoint: " + sqlite::last_error(db_.get()));
+            }
+        }
+        return Ok{};
+    }
+
+    sqlite::DbPtr db_;
+    std::string path_;
+    Statement upsert_event_;
+    Statement upsert_checkpoint_;
+    bool in_transaction_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(parent, ec);
+        if (ec) return make_error("cannot create " + parent.string() + ": " + ec.message());
+    }
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                   nullptr);
+    sqlite::DbPtr db(raw);
+    if (rc != SQLITE_OK) {
+        return make_error("cannot open " + path + ": " +
+                          (raw != nullptr ? sqlite::last_error(raw) : sqlite3_errstr(rc)));
+    }
+    sqlite3_busy_timeout(db.get(), 10'000);
+    auto store = std::make_unique<SqliteStore>(std::move(db), path);
+    if (auto s = store->init(); !s) return make_error(path + ": " + s.error().message);
+    return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace agent_trace

@@ -1,0 +1,63 @@
+#pragma once
+// What the query layer and the CLI may ask of a store, whatever its engine.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "core/time.hpp"
+#include "pipeline/import_sink.hpp"
+
+namespace agent_trace {
+
+struct UsageFilter {
+    std::optional<TimestampUs> since;  // inclusive
+    std::optional<TimestampUs> until;  // exclusive
+    std::string project;               // exact project key or cwd; empty: all
+};
+
+// One model call, as the usage reports need it. Views are valid during the callback.
+struct UsageRow {
+    TimestampUs ts = 0;
+    std::string_view session_id;
+    std::string_view agent_id;
+    std::string_view project;
+    std::string_view cwd;
+    std::string_view model;
+    int64_t input_tokens = 0;
+    int64_t output_tokens = 0;
+    int64_t cache_write_5m_tokens = 0;
+    int64_t cache_write_1h_tokens = 0;
+    int64_t cache_read_tokens = 0;
+    int64_t web_search_requests = 0;
+    bool us_inference_geo = false;
+    bool is_sidechain = false;
+    std::optional<double> reported_cost_usd;
+};
+
+// What went wrong across all imports so far (kept per file, latest state).
+struct ImportHealth {
+    uint64_t files = 0;
+    uint64_t malformed_lines = 0;
+    uint64_t oversized_lines = 0;
+    uint64_t incomplete_lines = 0;
+    uint64_t files_unreadable = 0;
+};
+
+class UsageReader {
+public:
+    virtual ~UsageReader() = default;
+    virtual Status scan_usage(const UsageFilter& filter,
+                              const std::function<void(const UsageRow&)>& visit) = 0;
+    virtual Result<ImportHealth> import_health() = 0;
+};
+
+// The embedded store implements every role.
+class Store : public ImportSink, public CheckpointSource, public UsageReader {
+public:
+    [[nodiscard]] virtual std::string describe() const = 0;
+};
+
+}  // namespace agent_trace
