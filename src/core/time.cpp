@@ -159,9 +159,14 @@ int64_t Zone::utc_offset_seconds(TimestampUs ts) const {
     return info.offset.count();
 }
 
-std::string Zone::day_key(TimestampUs ts) const {
+int64_t Zone::local_day_number(TimestampUs ts) const {
     const int64_t local = ts + utc_offset_seconds(ts) * kUsPerSecond;
-    const int64_t days = local >= 0 ? local / kUsPerDay : (local - kUsPerDay + 1) / kUsPerDay;
+    return local >= 0 ? local / kUsPerDay : (local - kUsPerDay + 1) / kUsPerDay;
+}
+
+std::string Zone::day_key(TimestampUs ts) const { return format_day_number(local_day_number(ts)); }
+
+std::string Zone::format_day_number(int64_t days) {
     const date::year_month_day ymd{date::sys_days{date::days{days}}};
     char buf[16];
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),

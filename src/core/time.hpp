@@ -42,6 +42,9 @@ public:
     [[nodiscard]] const std::string& name() const { return name_; }
     // Local calendar date of an instant, "YYYY-MM-DD".
     [[nodiscard]] std::string day_key(TimestampUs ts) const;
+    // The same date as days since 1970-01-01, cheap enough to call per row.
+    [[nodiscard]] int64_t local_day_number(TimestampUs ts) const;
+    static std::string format_day_number(int64_t days);
     [[nodiscard]] std::string month_key(TimestampUs ts) const;
     // Local wall time, "YYYY-MM-DD HH:MM".
     [[nodiscard]] std::string minute_key(TimestampUs ts) const;

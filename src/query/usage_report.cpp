@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -27,6 +28,7 @@ struct Group {
     ReportRow row;
     std::set<std::string> models;
     std::map<std::string, UsageTotals> subagents;
+    std::string last_model;  // skips the set lookup for runs of one model
 };
 
 // Resolves each distinct model string once per report.
@@ -34,14 +36,19 @@ class PriceCache {
 public:
     explicit PriceCache(const PricingTable& table) : table_(table) {}
     const ModelPrice* find(std::string_view model) {
+        if (model == last_model_) return last_price_;  // rows come in runs of one model
         auto it = cache_.find(std::string(model));
         if (it == cache_.end()) it = cache_.emplace(std::string(model), table_.find(model)).first;
-        return it->second;
+        last_model_ = it->first;
+        last_price_ = it->second;
+        return last_price_;
     }
 
 private:
     const PricingTable& table_;
     std::unordered_map<std::string, const ModelPrice*> cache_;
+    std::string last_model_;
+    const ModelPrice* last_price_ = nullptr;
 };
 
 }  // namespace
@@ -95,6 +102,10 @@ Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& 
     std::map<std::string, Group> groups;
     std::map<std::string, UnpricedModel> unpriced;
     std::vector<BlockCall> calls;  // blocks only
+    int64_t cached_day = INT64_MIN;
+    Group* last_group = nullptr;  // std::map nodes are stable
+    std::string last_key;
+    std::string cached_day_key;
 
     auto status = reader.scan_usage(filter, [&](const UsageRow& row) {
         UsageTotals t;
@@ -122,18 +133,32 @@ Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& 
         }
         report.totals.add(t);
 
-        std::string key;
+        std::string_view key;
         switch (options.kind) {
-            case ReportKind::daily: key = options.zone.day_key(row.ts); break;
-            case ReportKind::monthly: key = options.zone.month_key(row.ts); break;
-            case ReportKind::session: key = std::string(row.session_id); break;
-            case ReportKind::project: key = std::string(row.project); break;
-            case ReportKind::model: key = std::string(row.model); break;
+            case ReportKind::daily:
+            case ReportKind::monthly: {
+                // Most consecutive rows fall on the same day: format each day once.
+                const int64_t day = options.zone.local_day_number(row.ts);
+                if (day != cached_day) {
+                    cached_day = day;
+                    cached_day_key = Zone::format_day_number(day);
+                    if (options.kind == ReportKind::monthly) cached_day_key.resize(7);
+                }
+                key = cached_day_key;
+                break;
+            }
+            case ReportKind::session: key = row.session_id; break;
+            case ReportKind::project: key = row.project; break;
+            case ReportKind::model: key = row.model; break;
             case ReportKind::blocks:
                 calls.push_back({row.ts, t, std::string(row.model)});
                 return;
         }
-        Group& g = groups[key];
+        if (last_group == nullptr || key != last_key) {
+            last_key.assign(key);
+            last_group = &groups[last_key];
+        }
+        Group& g = *last_group;
         if (g.row.totals.messages == 0) {
             g.row.first_ts = row.ts;
             g.row.last_ts = row.ts;
@@ -143,14 +168,26 @@ Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& 
         g.row.first_ts = std::min(g.row.first_ts, row.ts);
         g.row.last_ts = std::max(g.row.last_ts, row.ts);
         if (g.row.cwd.empty() && !row.cwd.empty()) g.row.cwd = std::string(row.cwd);
-        if (g.models.find(std::string(row.model)) == g.models.end()) {
-            g.models.emplace(row.model);
+        if (g.last_model != row.model) {
+            g.last_model = std::string(row.model);
+            g.models.insert(g.last_model);
         }
         if (options.kind == ReportKind::session && !row.agent_id.empty()) {
             g.subagents[std::string(row.agent_id)].add(t);
         }
     });
     if (!status) return status.error();
+    if (options.kind == ReportKind::session) {
+        // Sessions without a model call of their own still get a row, with zeros.
+        status = reader.scan_sessions(filter, [&](const SessionMarker& marker) {
+            auto [it, inserted] = groups.try_emplace(std::string(marker.session_id));
+            if (inserted) {
+                it->second.row.project = std::string(marker.project);
+                it->second.row.first_ts = it->second.row.last_ts = marker.ts;
+            }
+        });
+        if (!status) return status.error();
+    }
 
     if (options.kind == ReportKind::blocks) {
         report.rows = build_billing_blocks(std::move(calls),

@@ -46,11 +46,20 @@ struct ImportHealth {
     uint64_t files_unreadable = 0;
 };
 
+// A session known from its transcript file, whether or not it made model calls.
+struct SessionMarker {
+    TimestampUs ts = 0;
+    std::string_view session_id;
+    std::string_view project;
+};
+
 class UsageReader {
 public:
     virtual ~UsageReader() = default;
     virtual Status scan_usage(const UsageFilter& filter,
                               const std::function<void(const UsageRow&)>& visit) = 0;
+    virtual Status scan_sessions(const UsageFilter& filter,
+                                 const std::function<void(const SessionMarker&)>& visit) = 0;
     virtual Result<ImportHealth> import_health() = 0;
 };
 

@@ -1,6 +1,15 @@
 #include "ingest/transcript/discovery.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <filesystem>
 #include <set>
 #include <string_view>
@@ -44,51 +53,92 @@ TranscriptFile describe_transcript_path(const std::string& path) {
     return file;
 }
 
-DiscoveryResult discover_transcripts(const std::vector<std::string>& roots) {
-    DiscoveryResult result;
-    std::set<std::string> seen;
-    // Roots are made canonical once so overlapping roots list a file once.
-    auto add_file = [&](const fs::path& p, uint64_t size) {
-        std::string key = p.lexically_normal().string();
-        if (!seen.insert(key).second) return;
-        TranscriptFile file = describe_transcript_path(key);
-        file.size = size;
-        result.files.push_back(std::move(file));
-    };
-    for (const std::string& given_root : roots) {
-        std::error_code ec;
-        fs::path canonical_root = fs::weakly_canonical(given_root, ec);
-        const std::string root = ec ? given_root : canonical_root.string();
-        ec.clear();
-        const fs::file_status status = fs::status(root, ec);
-        if (ec || !fs::exists(status)) {
-            result.errors.push_back(root + ": no such file or directory");
-            continue;
-        }
-        if (fs::is_regular_file(status)) {
-            add_file(root, fs::file_size(root, ec));
-            continue;
-        }
-        fs::recursive_directory_iterator it(
-            root, fs::directory_options::skip_permission_denied, ec);
-        if (ec) {
-            result.errors.push_back(root + ": " + ec.message());
-            continue;
-        }
-        for (const fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
-            if (ec) {
-                result.errors.push_back(root + ": " + ec.message());
-                ec.clear();
+namespace {
+
+// Walks `dir` with openat/fstatat: one stat per entry, no path re-parsing.
+void walk(int dir_fd, const std::string& path, DiscoveryResult& result, int depth) {
+    if (depth > 64) {
+        result.errors.push_back(path + ": directory tree too deep");
+        return;
+    }
+    DIR* dir = ::fdopendir(dir_fd);
+    if (dir == nullptr) {
+        result.errors.push_back(path + ": " + std::strerror(errno));
+        ::close(dir_fd);
+        return;
+    }
+    const std::unique_ptr<DIR, int (*)(DIR*)> owner(dir, ::closedir);
+    while (const dirent* entry = ::readdir(dir)) {
+        const std::string_view name = entry->d_name;
+        if (name == "." || name == "..") continue;
+        const bool maybe_dir = entry->d_type == DT_DIR || entry->d_type == DT_UNKNOWN ||
+                               entry->d_type == DT_LNK;
+        const bool jsonl = ends_with(name, ".jsonl");
+        if (!maybe_dir && !jsonl) continue;
+        struct stat st {};
+        if (::fstatat(dir_fd, entry->d_name, &st, 0) != 0) continue;  // dangling link
+        std::string child = path + "/" + std::string(name);
+        if (S_ISDIR(st.st_mode)) {
+            const int child_fd =
+                ::openat(dir_fd, entry->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (child_fd < 0) {
+                result.errors.push_back(child + ": " + std::strerror(errno));
                 continue;
             }
-            const fs::directory_entry& entry = *it;
-            std::error_code entry_ec;
-            if (!entry.is_regular_file(entry_ec)) continue;
-            const std::string name = entry.path().filename().string();
-            if (!ends_with(name, ".jsonl")) continue;
-            add_file(entry.path(), entry.file_size(entry_ec));
+            walk(child_fd, child, result, depth + 1);
+        } else if (S_ISREG(st.st_mode) && jsonl) {
+            TranscriptFile file = describe_transcript_path(child);
+            file.size = static_cast<uint64_t>(st.st_size);
+            file.device = st.st_dev;
+            file.inode = st.st_ino;
+            file.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
+                            st.st_mtim.tv_nsec;
+            result.files.push_back(std::move(file));
         }
     }
+}
+
+}  // namespace
+
+DiscoveryResult discover_transcripts(const std::vector<std::string>& roots) {
+    DiscoveryResult result;
+    std::set<std::string> seen_roots;
+    for (const std::string& given_root : roots) {
+        std::error_code ec;
+        const fs::path canonical = fs::weakly_canonical(given_root, ec);
+        std::string root = ec ? given_root : canonical.string();
+        while (root.size() > 1 && root.back() == '/') root.pop_back();
+        if (!seen_roots.insert(root).second) continue;
+        struct stat st {};
+        if (::stat(root.c_str(), &st) != 0) {
+            result.errors.push_back(given_root + ": no such file or directory");
+            continue;
+        }
+        if (S_ISREG(st.st_mode)) {
+            TranscriptFile file = describe_transcript_path(root);
+            file.size = static_cast<uint64_t>(st.st_size);
+            file.device = st.st_dev;
+            file.inode = st.st_ino;
+            file.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
+                            st.st_mtim.tv_nsec;
+            result.files.push_back(std::move(file));
+            continue;
+        }
+        const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+            result.errors.push_back(given_root + ": " + std::strerror(errno));
+            continue;
+        }
+        walk(fd, root, result, 0);
+    }
+    // Overlapping roots (a tree and a folder inside it) list a file once.
+    std::sort(result.files.begin(), result.files.end(),
+              [](const TranscriptFile& a, const TranscriptFile& b) { return a.path < b.path; });
+    result.files.erase(std::unique(result.files.begin(), result.files.end(),
+                                   [](const TranscriptFile& a, const TranscriptFile& b) {
+                                       return a.path == b.path;
+                                   }),
+                       result.files.end());
     return result;
 }
 

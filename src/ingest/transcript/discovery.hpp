@@ -12,6 +12,10 @@ struct TranscriptFile {
     std::string session_hint;  // session id implied by the path, used when lines lack one
     std::string agent_hint;    // subagent id implied by the file name
     uint64_t size = 0;
+    // From the directory walk's stat, so an unchanged file is skipped unopened.
+    uint64_t device = 0;
+    uint64_t inode = 0;
+    int64_t mtime_ns = 0;
 };
 
 struct DiscoveryResult {

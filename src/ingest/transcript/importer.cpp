@@ -13,6 +13,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -232,6 +233,14 @@ public:
         : options_(options), sink_(sink), counters_(counters) {}
 
     void run(const TranscriptFile& file, const FileCheckpoint* previous) {
+        if (previous != nullptr && !options_.full && previous->error.empty() &&
+            previous->decoder_version == kDecoderVersion && previous->incomplete_lines == 0 &&
+            previous->device == file.device && previous->inode == file.inode &&
+            previous->size == file.size && previous->mtime_ns == file.mtime_ns &&
+            previous->offset == file.size) {
+            counters_.files_unchanged++;
+            return;  // nothing new since the last run, by the walk's own stat
+        }
         FileCheckpoint checkpoint;
         checkpoint.path = file.path;
         checkpoint.decoder_version = kDecoderVersion;
@@ -289,7 +298,11 @@ private:
 
     void flush(const TranscriptFile& file, FileCheckpoint checkpoint) {
         std::vector<Event> events;
-        events.reserve(records_.size());
+        events.reserve(records_.size() + 1);
+        if (session_marker_) {
+            events.push_back(std::move(*session_marker_));
+            session_marker_.reset();
+        }
         const TimestampUs ingest = now_us();
         for (auto& [identity, record] : records_) {
             events.push_back(to_event(std::move(record), file, ingest));
@@ -301,6 +314,7 @@ private:
 
     void read_lines(const TranscriptFile& file, int fd, uint64_t start, FileCheckpoint& cp) {
         counters_.files_read++;
+        earliest_ts_ = 0;
         LineReader& reader = reader_;
         reader.reset(fd, start);
         Line line;
@@ -341,8 +355,25 @@ private:
                         " bytes); it is read when complete");
         }
         finish_checkpoint(fd, cp);
+        if (start == 0 && file.agent_hint.empty()) add_session_marker(file, cp);
         flush(file, std::move(cp));
         counters_.files_done++;
+    }
+
+    // A main transcript file is a session even when it holds no model call of
+    // its own (a resumed session whose calls all belong to the first one): the
+    // marker lets session listings show it, with zero usage.
+    void add_session_marker(const TranscriptFile& file, const FileCheckpoint& cp) {
+        if (file.session_hint.empty()) return;
+        Event e;
+        e.event_id = hash_event_id({"transcript", "session", file.session_hint});
+        e.source = Source::transcript;
+        e.kind = EventKind::session_start;
+        e.ts = earliest_ts_ != 0 ? earliest_ts_ : cp.mtime_ns / 1000;
+        e.ingest_ts = now_us();
+        e.session_id = file.session_hint;
+        e.project = file.project;
+        session_marker_ = std::move(e);
     }
 
     static void finish_checkpoint(int fd, FileCheckpoint& cp) {
@@ -391,6 +422,7 @@ private:
                 break;
         }
         counters_.assistant_lines++;
+        if (earliest_ts_ == 0 || scratch_.ts < earliest_ts_) earliest_ts_ = scratch_.ts;
         std::string identity = identity_of(scratch_);
         auto [it, inserted] = records_.try_emplace(std::move(identity));
         if (inserted) {
@@ -412,6 +444,8 @@ private:
     simdjson::dom::parser parser_;
     LineReader reader_{options_.max_line_bytes, simdjson::SIMDJSON_PADDING};
     AssistantRecord scratch_;
+    TimestampUs earliest_ts_ = 0;
+    std::optional<Event> session_marker_;
     std::unordered_map<std::string, AssistantRecord> records_;
 };
 

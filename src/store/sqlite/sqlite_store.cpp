@@ -64,11 +64,14 @@ INSERT OR REPLACE INTO import_files (path, device, inode, size, mtime_ns, byte_o
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
 )sql";
 
-constexpr const char* kSelectUsage = R"sql(
+// A whole-history report reads most rows: a sequential table scan beats an
+// index walk that jumps into the table for every row.
+constexpr const char* kSelectUsagePrefix = R"sql(
 SELECT ts, session_id, agent_id, project, cwd, model, input_tokens, output_tokens,
     cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, is_sidechain,
     cost_usd, cost_source, attrs
-FROM events
+FROM events )sql";
+constexpr const char* kSelectUsageWhere = R"sql(
 WHERE kind = 'api_request' AND source = 'transcript' AND ts >= ?1 AND ts < ?2
     AND (?3 IS NULL OR project = ?3 OR cwd = ?3)
 )sql";
@@ -172,7 +175,10 @@ public:
 
     Status scan_usage(const UsageFilter& filter,
                       const std::function<void(const UsageRow&)>& visit) override {
-        auto stmt = Statement::prepare(db_.get(), kSelectUsage);
+        const bool whole_history = !filter.since && !filter.until;
+        auto stmt = Statement::prepare(db_.get(), std::string(kSelectUsagePrefix) +
+                                                      (whole_history ? "NOT INDEXED" : "") +
+                                                      kSelectUsageWhere);
         if (!stmt) return stmt.error();
         stmt->bind_int(1, filter.since.value_or(INT64_MIN));
         stmt->bind_int(2, filter.until.value_or(INT64_MAX));
@@ -206,6 +212,30 @@ public:
             visit(row);
         }
         if (rc != SQLITE_DONE) return make_error("reading usage: " + sqlite::last_error(db_.get()));
+        return Ok{};
+    }
+
+    Status scan_sessions(const UsageFilter& filter,
+                         const std::function<void(const SessionMarker&)>& visit) override {
+        auto stmt = Statement::prepare(
+            db_.get(),
+            "SELECT ts, session_id, project FROM events WHERE kind = 'session_start' AND "
+            "source = 'transcript' AND ts >= ?1 AND ts < ?2 AND (?3 IS NULL OR project = ?3)");
+        if (!stmt) return stmt.error();
+        stmt->bind_int(1, filter.since.value_or(INT64_MIN));
+        stmt->bind_int(2, filter.until.value_or(INT64_MAX));
+        stmt->bind_text(3, filter.project);
+        int rc = 0;
+        while ((rc = stmt->step()) == SQLITE_ROW) {
+            SessionMarker marker;
+            marker.ts = stmt->column_int(0);
+            marker.session_id = stmt->column_text(1);
+            marker.project = stmt->column_text(2);
+            visit(marker);
+        }
+        if (rc != SQLITE_DONE) {
+            return make_error("reading sessions: " + sqlite::last_error(db_.get()));
+        }
         return Ok{};
     }
 
