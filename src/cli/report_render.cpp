@@ -37,6 +37,7 @@ std::string with_commas(int64_t n) {
 }
 
 std::string money(const UsageTotals& t) {
+    if (t.unpriced_tokens > 0 && t.unpriced_messages == t.messages) return "unpriced";
     std::string s = fmt::format("${:.2f}", t.cost_usd());
     if (t.unpriced_tokens > 0) s += "*";
     return s;
@@ -295,12 +296,13 @@ std::string render_warnings(const UsageReport& report, const std::string& config
             "(add it to {}/pricing.json)\n",
             u.model, with_commas(u.tokens), with_commas(u.messages), config_dir);
     }
-    const ImportHealth& s = report.skipped;
-    if (s.malformed_lines + s.files_unreadable + s.oversized_lines > 0) {
+    // Skipped lines are reported by `import` (and in --json); torn lines are
+    // common in live transcripts, so repeating them on every report is noise.
+    if (report.skipped.files_unreadable > 0) {
         out += fmt::format(
-            "note: skipped {} malformed and {} oversized lines, {} unreadable files while "
-            "importing (agent-trace import --verbose lists them)\n",
-            s.malformed_lines, s.oversized_lines, s.files_unreadable);
+            "note: {} transcript files could not be read at the last import "
+            "(agent-trace import --verbose lists them)\n",
+            report.skipped.files_unreadable);
     }
     return out;
 }

@@ -1,28 +1,39 @@
 #include "core/json_writer.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdio>
 
 namespace agent_trace {
 namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when invalid.
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when invalid
+// (overlong forms, surrogates and code points above U+10FFFF are invalid).
 size_t utf8_sequence_length(std::string_view s, size_t i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t len = 0;
+    const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    const unsigned char c = byte(0);
     if (c < 0x80) return 1;
-    if ((c >> 5) == 0x6) {
+    size_t len = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
         len = 2;
-    } else if ((c >> 4) == 0xE) {
+    } else if (c >= 0xE0 && c <= 0xEF) {
         len = 3;
-    } else if ((c >> 3) == 0x1E) {
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
         len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
     } else {
         return 0;
     }
     if (i + len > s.size()) return 0;
-    for (size_t k = 1; k < len; ++k) {
-        if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return 0;
+    if (byte(1) < lo || byte(1) > hi) return 0;
+    for (size_t k = 2; k < len; ++k) {
+        if ((byte(k) >> 6) != 0x2) return 0;
     }
     return len;
 }
@@ -135,9 +146,7 @@ JsonWriter& JsonWriter::value(double number, int decimals) {
         out_ += "null";
         return *this;
     }
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, number);
-    out_ += buf;
+    out_ += fmt::format("{:.{}f}", number, decimals);
     return *this;
 }
 

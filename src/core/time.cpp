@@ -55,10 +55,12 @@ std::optional<TimestampUs> parse_iso8601(std::string_view s) {
         !read_digits(s, 17, 2, second)) {
         return std::nullopt;
     }
-    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-        second > 60) {
+    if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) {
         return std::nullopt;
     }
+    const date::year_month_day civil{date::year{year}, date::month{static_cast<unsigned>(month)},
+                                     date::day{static_cast<unsigned>(day)}};
+    if (!civil.ok()) return std::nullopt;
     size_t pos = 19;
     int64_t micros = 0;
     if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
@@ -85,6 +87,7 @@ std::optional<TimestampUs> parse_iso8601(std::string_view s) {
         size_t next = pos + 3;
         if (next < s.size() && s[next] == ':') ++next;
         if (!read_digits(s, next, 2, om)) return std::nullopt;
+        if (oh > 23 || om > 59) return std::nullopt;
         offset_seconds = sign * (oh * 3600 + om * 60);
         pos = next + 2;
     } else {

@@ -95,11 +95,17 @@ std::vector<Row> scan(Store& store, const UsageFilter& filter = {}) {
     return rows;
 }
 
-Status commit(Store& store, std::vector<Event> events, std::vector<FileCheckpoint> cps = {}) {
+Status write(Store& store, std::vector<Event> events, std::vector<FileCheckpoint> cps = {}) {
     ImportBatch batch;
     batch.events = std::move(events);
     batch.checkpoints = std::move(cps);
-    return store.commit(batch);
+    return store.write(batch);
+}
+
+// One batch, written and made durable.
+Status commit(Store& store, std::vector<Event> events, std::vector<FileCheckpoint> cps = {}) {
+    if (auto s = write(store, std::move(events), std::move(cps)); !s.ok()) return s;
+    return store.commit();
 }
 
 int64_t count_rows(const fs::path& db, const char* sql) {
@@ -156,8 +162,8 @@ TEST(SqliteStore, MigrationsAppliedOnceAndDataSurvivesReopen) {
     EXPECT_EQ(scan(*again).size(), 1u);
     again.reset();
     EXPECT_EQ(count_rows(db, "SELECT count(*) FROM schema_migrations"), 1);
-    EXPECT_EQ(count_rows(db, "SELECT count(*) FROM schema_migrations WHERE name = '0001_events.sql'"),
-              1);
+    EXPECT_EQ(
+        count_rows(db, "SELECT count(*) FROM schema_migrations WHERE name = '0001_events.sql'"), 1);
 }
 
 TEST(SqliteStore, TwoConnectionsShareTheFile) {
@@ -305,6 +311,51 @@ TEST(SqliteStore, InvalidEventRollsBackWholeBatch) {
     EXPECT_EQ(store->load_checkpoints()->size(), 1u);
 }
 
+// "Batches written since the last commit become durable together, or not at all."
+TEST(SqliteStore, FailedWriteDropsEverythingSinceLastCommit) {
+    TempDir dir;
+    const fs::path db = dir.path() / "at.db";
+    auto store = open_store(db);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(commit(*store, {call("msg_0", kT0, 1)}).ok());
+
+    FileCheckpoint cp;
+    cp.path = "/x/s.jsonl";
+    ASSERT_TRUE(write(*store, {call("msg_1", kT0 + kMinute, 1)}, {cp}).ok());
+    Event bad = call("msg_2", kT0 + 2 * kMinute, 1);
+    bad.model.clear();  // api_request without model
+    EXPECT_FALSE(write(*store, {bad}).ok());
+    (void)store->commit();
+
+    const auto rows = scan(*store);
+    ASSERT_EQ(rows.size(), 1u);  // only the batch committed before
+    EXPECT_EQ(rows[0].ts, kT0);
+    ASSERT_TRUE(store->load_checkpoints().ok());
+    EXPECT_TRUE(store->load_checkpoints()->empty());
+    store.reset();
+    auto reopened = open_store(db);
+    ASSERT_NE(reopened, nullptr);
+    EXPECT_EQ(scan(*reopened).size(), 1u);
+}
+
+TEST(SqliteStore, WritesBecomeDurableOnCommitOnly) {
+    TempDir dir;
+    const fs::path db = dir.path() / "at.db";
+    {
+        auto store = open_store(db);
+        ASSERT_NE(store, nullptr);
+        ASSERT_TRUE(write(*store, {call("msg_1", kT0, 1)}).ok());
+        ASSERT_TRUE(write(*store, {call("msg_2", kT0 + kMinute, 1)}).ok());
+        ASSERT_TRUE(store->commit().ok());
+        ASSERT_TRUE(write(*store, {call("msg_3", kT0 + 2 * kMinute, 1)}).ok());
+        // Closed without a commit: msg_3 is dropped, the next import redoes it.
+    }
+    auto store = open_store(db);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(scan(*store).size(), 2u);
+    EXPECT_TRUE(store->commit().ok());  // nothing pending: a no-op
+}
+
 TEST(SqliteStore, CheckpointsRoundTripAndHealth) {
     TempDir dir;
     const fs::path db = dir.path() / "at.db";
@@ -379,7 +430,7 @@ TEST(SqliteStore, ScanFilters) {
         commit(*store, {call("msg_0", kT0, 1), call("msg_1", kT0 + kMinute, 1), other}).ok());
 
     UsageFilter window;
-    window.since = kT0 + kMinute;  // inclusive
+    window.since = kT0 + kMinute;      // inclusive
     window.until = kT0 + 2 * kMinute;  // exclusive
     auto rows = scan(*store, window);
     ASSERT_EQ(rows.size(), 1u);

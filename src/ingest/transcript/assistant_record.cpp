@@ -2,6 +2,9 @@
 
 #include <simdjson.h>
 
+#include <climits>
+#include <cstdint>
+
 namespace agent_trace::transcript {
 namespace {
 
@@ -19,10 +22,14 @@ int64_t count_of(element v) {
             const int64_t n = v.get_int64().value_unsafe();
             return n < 0 ? 0 : n;
         }
-        case element_type::UINT64: return static_cast<int64_t>(v.get_uint64().value_unsafe());
+        case element_type::UINT64: {
+            const uint64_t n = v.get_uint64().value_unsafe();
+            return n > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(n);
+        }
         case element_type::DOUBLE: {
             const double d = v.get_double().value_unsafe();
-            return d < 0 ? 0 : static_cast<int64_t>(d);
+            if (!(d > 0)) return 0;  // negative or NaN
+            return d >= 9.2e18 ? INT64_MAX : static_cast<int64_t>(d);
         }
         default: return 0;
     }

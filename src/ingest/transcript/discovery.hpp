@@ -26,8 +26,9 @@ struct DiscoveryResult {
 // Walks each root recursively for *.jsonl. A root may also be a single file.
 DiscoveryResult discover_transcripts(const std::vector<std::string>& roots);
 
-// `$CLAUDE_CONFIG_DIR/projects` (comma-separated list allowed), else
-// `~/.config/claude/projects` and `~/.claude/projects`; only those that exist.
+// `$CLAUDE_CONFIG_DIR/projects` (comma-separated list allowed) and also
+// `~/.config/claude/projects` and `~/.claude/projects`: a relocated config dir
+// does not hide older history (copies are counted once); only those that exist.
 std::vector<std::string> default_transcript_roots();
 
 // What the path says: project dir, session id, agent id.

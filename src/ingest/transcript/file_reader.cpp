@@ -36,6 +36,7 @@ void LineReader::reset(int fd, uint64_t start_offset) {
     fd_ = fd;
     file_offset_ = start_offset;
     begin_ = end_ = scanned_ = 0;
+    skipped_in_line_ = 0;
     eof_ = false;
     bytes_read_ = 0;
 }
@@ -84,6 +85,7 @@ Result<NextLine> LineReader::next(Line& line) {
             file_offset_ = end_offset;  // now the offset of buffer_[pos + 1]
             begin_ = pos + 1;
             scanned_ = 0;
+            skipped_in_line_ = 0;
             if (skipping) {
                 line.size = 0;
                 return NextLine::oversized;
@@ -92,9 +94,10 @@ Result<NextLine> LineReader::next(Line& line) {
         }
         scanned_ = end_ - begin_;
         if (eof_) return NextLine::end;
-        if (end_ - begin_ >= max_line_bytes_) {
+        if (end_ - begin_ > max_line_bytes_) {
             // Too long to hold: drop what we have and keep looking for its end.
             skipping = true;
+            skipped_in_line_ += end_ - begin_;
             file_offset_ += end_ - begin_;
             begin_ = end_ = scanned_ = 0;
         }

@@ -53,7 +53,7 @@ public:
     Result<NextLine> next(Line& line);
 
     // Bytes after the last complete line: a line still being written.
-    [[nodiscard]] uint64_t pending_bytes() const { return end_ - begin_; }
+    [[nodiscard]] uint64_t pending_bytes() const { return end_ - begin_ + skipped_in_line_; }
     [[nodiscard]] uint64_t bytes_read() const { return bytes_read_; }
 
 private:
@@ -67,6 +67,7 @@ private:
     size_t begin_ = 0;
     size_t end_ = 0;
     size_t scanned_ = 0;  // bytes from begin_ already known to hold no newline
+    uint64_t skipped_in_line_ = 0;  // bytes of the current over-long line already dropped
     bool eof_ = false;
     uint64_t bytes_read_ = 0;
 };

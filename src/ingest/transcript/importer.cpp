@@ -305,7 +305,16 @@ private:
         }
         const TimestampUs ingest = now_us();
         for (auto& [identity, record] : records_) {
-            events.push_back(to_event(std::move(record), file, ingest));
+            Event event = to_event(std::move(record), file, ingest);
+            // One bad line must not fail the batch it travels in.
+            if (auto valid = validate(event); !valid.ok()) {
+                checkpoint.malformed_lines++;
+                counters_.malformed++;
+                problem(file, 0, "malformed",
+                        "call " + event.message_id + " rejected: " + valid.error().message);
+                continue;
+            }
+            events.push_back(std::move(event));
         }
         records_.clear();
         counters_.events += events.size();
