@@ -11,8 +11,8 @@ namespace {
 
 // A tool-result-like line: prose and code with escaped quotes, no assistant token.
 std::string make_line(size_t bytes) {
-    static const char* kWords[] = {"the", "parser", "reads", "\\\"usage\\\"", "fn", "main()",
-                                   "{", "}", "return", "assistant", "0;", "\\n"};
+    static const char* kWords[] = {"the", "parser", "reads",  "\\\"usage\\\"", "fn", "main()",
+                                   "{",   "}",      "return", "assistant",     "0;", "\\n"};
     std::mt19937 rng(7);
     std::string s = R"({"type":"user","message":{"role":"user","content":")";
     while (s.size() < bytes) {
@@ -35,8 +35,8 @@ void BM_MemmemBaseline(benchmark::State& state) {
     const std::string line = make_line(static_cast<size_t>(state.range(0)));
     static constexpr char kToken[] = "\"assistant\"";
     for (auto _ : state) {
-        benchmark::DoNotOptimize(
-            memmem(line.data(), line.size(), kToken, sizeof kToken - 1) != nullptr);
+        benchmark::DoNotOptimize(memmem(line.data(), line.size(), kToken, sizeof kToken - 1) !=
+                                 nullptr);
     }
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * line.size()));
 }

@@ -79,8 +79,7 @@ int run_import(const GlobalOptions& globals, const ImportFlags& flags) {
     if (flags.verbose) {
         for (const auto& p : summary->problems) {
             std::fprintf(stderr, "%s:%llu: %s: %s\n", p.path.c_str(),
-                         static_cast<unsigned long long>(p.line), p.kind.c_str(),
-                         p.detail.c_str());
+                         static_cast<unsigned long long>(p.line), p.kind.c_str(), p.detail.c_str());
         }
     }
     if (terminal || flags.verbose) {
@@ -124,8 +123,9 @@ void add_import_command(CLI::App& root, const GlobalOptions& globals, int& exit_
     command->add_flag("-v,--verbose", flags->verbose,
                       "List every skipped line with file and line number, and a summary");
     command->add_flag("-q,--quiet", flags->quiet, "No progress bar or summary");
-    command->add_option("--max-line-mb", flags->max_line_mb,
-                        "Longest line read, in MiB; longer lines are skipped and counted")
+    command
+        ->add_option("--max-line-mb", flags->max_line_mb,
+                     "Longest line read, in MiB; longer lines are skipped and counted")
         ->capture_default_str();
     add_report_flags(*command, flags->report, false);
     command->footer(
@@ -136,8 +136,7 @@ void add_import_command(CLI::App& root, const GlobalOptions& globals, int& exit_
         "  agent-trace import\n"
         "  agent-trace import ~/backup/claude/projects --verbose\n"
         "  agent-trace import --report daily --json --tz UTC");
-    command->callback(
-        [&globals, &exit_code, flags] { exit_code = run_import(globals, *flags); });
+    command->callback([&globals, &exit_code, flags] { exit_code = run_import(globals, *flags); });
 }
 
 }  // namespace agent_trace::cli

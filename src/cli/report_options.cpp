@@ -16,8 +16,8 @@ bool parse_date_flag(const std::string& text, const char* name, std::optional<Ci
     // Accept YYYYMMDD (ccusage's form) as well as YYYY-MM-DD.
     std::string normalized = text;
     if (normalized.size() == 8 && normalized.find('-') == std::string::npos) {
-        normalized = normalized.substr(0, 4) + "-" + normalized.substr(4, 2) + "-" +
-                     normalized.substr(6, 2);
+        normalized =
+            normalized.substr(0, 4) + "-" + normalized.substr(4, 2) + "-" + normalized.substr(6, 2);
     }
     out = parse_civil_date(normalized);
     if (!out) {
@@ -40,7 +40,8 @@ void add_report_flags(CLI::App& command, ReportFlags& flags, bool with_kind) {
         command.add_option("--report", flags.kind, "After importing, print a report: " + kinds)
             ->check(CLI::IsMember({"daily", "monthly", "session", "project", "model", "blocks"}));
     }
-    auto* json = command.add_flag("--json", flags.json, "Machine-readable JSON (see docs/reports.md)");
+    auto* json =
+        command.add_flag("--json", flags.json, "Machine-readable JSON (see docs/reports.md)");
     command.add_flag("--csv", flags.csv, "CSV with a header row")->excludes(json);
     command.add_option("--tz", flags.tz,
                        "Time zone for days and months: IANA name, UTC or local (default)");

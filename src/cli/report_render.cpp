@@ -71,7 +71,8 @@ struct Table {
     [[nodiscard]] std::string render() const {
         std::vector<size_t> width(header.size(), 0);
         auto measure = [&](const std::vector<std::string>& r) {
-            for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], display_width(r[i]));
+            for (size_t i = 0; i < r.size(); ++i)
+                width[i] = std::max(width[i], display_width(r[i]));
         };
         measure(header);
         for (const auto& r : rows) measure(r);
@@ -109,9 +110,12 @@ struct Table {
 };
 
 std::vector<std::string> token_cells(const UsageTotals& t) {
-    return {with_commas(t.input_tokens),          with_commas(t.output_tokens),
-            with_commas(t.cache_write_5m_tokens), with_commas(t.cache_write_1h_tokens),
-            with_commas(t.cache_read_tokens),     with_commas(t.total_tokens()),
+    return {with_commas(t.input_tokens),
+            with_commas(t.output_tokens),
+            with_commas(t.cache_write_5m_tokens),
+            with_commas(t.cache_write_1h_tokens),
+            with_commas(t.cache_read_tokens),
+            with_commas(t.total_tokens()),
             money(t)};
 }
 
@@ -224,12 +228,24 @@ std::string render_table(const UsageReport& report, const Zone& zone) {
                                                    "Cache read", "Total",  "Cost"};
     std::vector<std::string> lead;
     switch (report.kind) {
-        case ReportKind::daily: lead = {"Date (" + report.zone + ")", "Models"}; break;
-        case ReportKind::monthly: lead = {"Month (" + report.zone + ")", "Models"}; break;
-        case ReportKind::session: lead = {"Session", "Project", "Last activity", "Models"}; break;
-        case ReportKind::project: lead = {"Project", "Models"}; break;
-        case ReportKind::model: lead = {"Model", "Calls"}; break;
-        case ReportKind::blocks: lead = {"Block start (" + report.zone + ")", "Status"}; break;
+        case ReportKind::daily:
+            lead = {"Date (" + report.zone + ")", "Models"};
+            break;
+        case ReportKind::monthly:
+            lead = {"Month (" + report.zone + ")", "Models"};
+            break;
+        case ReportKind::session:
+            lead = {"Session", "Project", "Last activity", "Models"};
+            break;
+        case ReportKind::project:
+            lead = {"Project", "Models"};
+            break;
+        case ReportKind::model:
+            lead = {"Model", "Calls"};
+            break;
+        case ReportKind::blocks:
+            lead = {"Block start (" + report.zone + ")", "Status"};
+            break;
     }
     table.header = lead;
     table.header.insert(table.header.end(), token_header.begin(), token_header.end());

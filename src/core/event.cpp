@@ -65,9 +65,7 @@ std::string_view to_string(Source source) { return name_of(kSources, source); }
 std::string_view to_string(EventKind kind) { return name_of(kKinds, kind); }
 std::string_view to_string(CostSource source) { return name_of(kCostSources, source); }
 std::optional<Source> parse_source(std::string_view text) { return value_of(kSources, text); }
-std::optional<EventKind> parse_event_kind(std::string_view text) {
-    return value_of(kKinds, text);
-}
+std::optional<EventKind> parse_event_kind(std::string_view text) { return value_of(kKinds, text); }
 std::optional<CostSource> parse_cost_source(std::string_view text) {
     return value_of(kCostSources, text);
 }
@@ -81,15 +79,16 @@ Status validate(const Event& event) {
         event.kind != EventKind::commit) {
         return make_error("session_id is empty");
     }
-    for (const int64_t tokens : {event.input_tokens, event.output_tokens,
-                                 event.cache_write_5m_tokens, event.cache_write_1h_tokens,
-                                 event.cache_read_tokens}) {
+    for (const int64_t tokens :
+         {event.input_tokens, event.output_tokens, event.cache_write_5m_tokens,
+          event.cache_write_1h_tokens, event.cache_read_tokens}) {
         if (tokens < 0) return make_error("token counts must not be negative");
     }
     if (event.kind == EventKind::api_request && event.model.empty()) {
         return make_error("api_request without model");
     }
-    if (event.cost_usd.has_value() && (*event.cost_usd < 0 || event.cost_source == CostSource::none)) {
+    if (event.cost_usd.has_value() &&
+        (*event.cost_usd < 0 || event.cost_source == CostSource::none)) {
         return make_error("cost_usd needs a cost_source and must not be negative");
     }
     if (event.tier < 1 || event.tier > 3) return make_error("tier must be 1, 2 or 3");

@@ -13,7 +13,7 @@ struct Error {
 template <class T>
 class [[nodiscard]] Result {
 public:
-    Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    Result(T value) : data_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
     Result(Error error) : data_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
     [[nodiscard]] bool ok() const { return std::holds_alternative<T>(data_); }

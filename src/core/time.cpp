@@ -100,9 +100,7 @@ std::optional<TimestampUs> parse_iso8601(std::string_view s) {
     return secs * kUsPerSecond + micros;
 }
 
-std::string format_iso8601_utc(TimestampUs ts) {
-    return date::format("%FT%TZ", to_sys(ts));
-}
+std::string format_iso8601_utc(TimestampUs ts) { return date::format("%FT%TZ", to_sys(ts)); }
 
 std::optional<CivilDate> parse_civil_date(std::string_view text) {
     int y = 0;
@@ -185,10 +183,10 @@ std::string Zone::minute_key(TimestampUs ts) const {
 }
 
 TimestampUs Zone::start_of_day(const CivilDate& day) const {
-    const date::local_days local{date::year{day.year} / date::month{day.month} / date::day{day.day}};
+    const date::local_days local{date::year{day.year} / date::month{day.month} /
+                                 date::day{day.day}};
     if (zone_ == nullptr) {
-        return std::chrono::duration_cast<std::chrono::microseconds>(
-                   local.time_since_epoch())
+        return std::chrono::duration_cast<std::chrono::microseconds>(local.time_since_epoch())
             .count();
     }
     const auto info = zone_->get_info(local);

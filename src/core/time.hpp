@@ -36,7 +36,7 @@ TimestampUs now_us();
 class Zone {
 public:
     static Result<Zone> named(std::string_view name);  // "UTC", "Asia/Tokyo", "local"
-    static Zone local();                                // $TZ, /etc/localtime, else UTC
+    static Zone local();                               // $TZ, /etc/localtime, else UTC
     static Zone utc();
 
     [[nodiscard]] const std::string& name() const { return name_; }

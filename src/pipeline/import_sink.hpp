@@ -17,12 +17,12 @@ struct FileCheckpoint {
     std::string path;
     uint64_t device = 0;
     uint64_t inode = 0;
-    uint64_t size = 0;        // file size when last read
+    uint64_t size = 0;  // file size when last read
     int64_t mtime_ns = 0;
-    uint64_t offset = 0;      // end of the last complete line consumed
-    uint64_t head_hash = 0;   // XXH3-64 of the first head_length bytes
+    uint64_t offset = 0;     // end of the last complete line consumed
+    uint64_t head_hash = 0;  // XXH3-64 of the first head_length bytes
     uint32_t head_length = 0;
-    uint64_t lines = 0;       // complete lines before offset
+    uint64_t lines = 0;  // complete lines before offset
     uint64_t malformed_lines = 0;
     uint64_t oversized_lines = 0;
     uint64_t incomplete_lines = 0;  // 1 when the file ends in a line still being written

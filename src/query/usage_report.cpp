@@ -93,9 +93,9 @@ Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& 
             date::sys_days{date::year{options.until->year} / date::month{options.until->month} /
                            date::day{options.until->day}} +
             date::days{1};
-        filter.until = options.zone.start_of_day(
-            {static_cast<int>(next.year()), static_cast<unsigned>(next.month()),
-             static_cast<unsigned>(next.day())});
+        filter.until = options.zone.start_of_day({static_cast<int>(next.year()),
+                                                  static_cast<unsigned>(next.month()),
+                                                  static_cast<unsigned>(next.day())});
     }
 
     PriceCache prices(pricing);
@@ -147,9 +147,15 @@ Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& 
                 key = cached_day_key;
                 break;
             }
-            case ReportKind::session: key = row.session_id; break;
-            case ReportKind::project: key = row.project; break;
-            case ReportKind::model: key = row.model; break;
+            case ReportKind::session:
+                key = row.session_id;
+                break;
+            case ReportKind::project:
+                key = row.project;
+                break;
+            case ReportKind::model:
+                key = row.model;
+                break;
             case ReportKind::blocks:
                 calls.push_back({row.ts, t, std::string(row.model)});
                 return;
@@ -190,8 +196,8 @@ Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& 
     }
 
     if (options.kind == ReportKind::blocks) {
-        report.rows = build_billing_blocks(std::move(calls),
-                                           options.now != 0 ? options.now : now_us());
+        report.rows =
+            build_billing_blocks(std::move(calls), options.now != 0 ? options.now : now_us());
     } else {
         report.rows.reserve(groups.size());
         for (auto& [key, g] : groups) {

@@ -57,7 +57,7 @@ struct ReportRow {
     bool active = false;
     double burn_tokens_per_minute = 0;
     double burn_usd_per_hour = 0;
-    double projected_cost_usd = 0;     // active block: cost at block end at the current rate
+    double projected_cost_usd = 0;  // active block: cost at block end at the current rate
     int64_t projected_total_tokens = 0;
 };
 

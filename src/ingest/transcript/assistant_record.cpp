@@ -31,7 +31,8 @@ int64_t count_of(element v) {
             if (!(d > 0)) return 0;  // negative or NaN
             return d >= 9.2e18 ? INT64_MAX : static_cast<int64_t>(d);
         }
-        default: return 0;
+        default:
+            return 0;
     }
 }
 

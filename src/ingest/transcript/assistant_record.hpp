@@ -52,8 +52,8 @@ struct LineResult {
 
 // `line` must be followed by at least simdjson::SIMDJSON_PADDING readable bytes
 // (`capacity` counts them).
-LineResult decode_assistant_line(simdjson::dom::parser& parser, const char* line,
-                                 size_t length, size_t capacity, AssistantRecord& record);
+LineResult decode_assistant_line(simdjson::dom::parser& parser, const char* line, size_t length,
+                                 size_t capacity, AssistantRecord& record);
 
 // Full JSON validation of a line no prefilter selected (used by --strict).
 bool is_valid_json_object(simdjson::dom::parser& parser, const char* line, size_t length,

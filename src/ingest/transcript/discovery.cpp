@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <string_view>
 #include <system_error>
@@ -71,8 +71,8 @@ void walk(int dir_fd, const std::string& path, DiscoveryResult& result, int dept
     while (const dirent* entry = ::readdir(dir)) {
         const std::string_view name = entry->d_name;
         if (name == "." || name == "..") continue;
-        const bool maybe_dir = entry->d_type == DT_DIR || entry->d_type == DT_UNKNOWN ||
-                               entry->d_type == DT_LNK;
+        const bool maybe_dir =
+            entry->d_type == DT_DIR || entry->d_type == DT_UNKNOWN || entry->d_type == DT_LNK;
         const bool jsonl = ends_with(name, ".jsonl");
         if (!maybe_dir && !jsonl) continue;
         struct stat st {};
@@ -91,8 +91,8 @@ void walk(int dir_fd, const std::string& path, DiscoveryResult& result, int dept
             file.size = static_cast<uint64_t>(st.st_size);
             file.device = st.st_dev;
             file.inode = st.st_ino;
-            file.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                            st.st_mtim.tv_nsec;
+            file.mtime_ns =
+                static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
             result.files.push_back(std::move(file));
         }
     }
@@ -119,8 +119,8 @@ DiscoveryResult discover_transcripts(const std::vector<std::string>& roots) {
             file.size = static_cast<uint64_t>(st.st_size);
             file.device = st.st_dev;
             file.inode = st.st_ino;
-            file.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                            st.st_mtim.tv_nsec;
+            file.mtime_ns =
+                static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
             result.files.push_back(std::move(file));
             continue;
         }

@@ -32,7 +32,7 @@ private:
 struct Line {
     const char* data = nullptr;
     size_t size = 0;
-    size_t capacity = 0;  // readable bytes from data (includes parser padding)
+    size_t capacity = 0;      // readable bytes from data (includes parser padding)
     uint64_t end_offset = 0;  // file offset just past the line's newline
     [[nodiscard]] std::string_view view() const { return {data, size}; }
 };
@@ -66,7 +66,7 @@ private:
     size_t capacity_ = 0;  // usable bytes (padding excluded)
     size_t begin_ = 0;
     size_t end_ = 0;
-    size_t scanned_ = 0;  // bytes from begin_ already known to hold no newline
+    size_t scanned_ = 0;            // bytes from begin_ already known to hold no newline
     uint64_t skipped_in_line_ = 0;  // bytes of the current over-long line already dropped
     bool eof_ = false;
     uint64_t bytes_read_ = 0;

@@ -27,8 +27,8 @@ namespace agent_trace::transcript {
 namespace {
 
 constexpr uint32_t kHeadBytes = 4096;
-constexpr size_t kFlushRecords = 4096;      // per-file records held before handing off
-constexpr size_t kEventsPerCommit = 262144;   // made durable at least this often...
+constexpr size_t kFlushRecords = 4096;       // per-file records held before handing off
+constexpr size_t kEventsPerCommit = 262144;  // made durable at least this often...
 constexpr auto kCommitInterval = std::chrono::seconds(2);  // ...and at least this often
 
 // Which copy of a response to keep: the final streaming snapshot (largest
@@ -253,8 +253,8 @@ public:
         checkpoint.device = st.st_dev;
         checkpoint.inode = st.st_ino;
         checkpoint.size = static_cast<uint64_t>(st.st_size);
-        checkpoint.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                              st.st_mtim.tv_nsec;
+        checkpoint.mtime_ns =
+            static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
         uint64_t start = 0;
         if (previous != nullptr && !options_.full && resumable(*previous, checkpoint)) {
             if (previous->size == checkpoint.size && previous->mtime_ns == checkpoint.mtime_ns &&
@@ -395,14 +395,14 @@ private:
         std::string_view text = line.view();
         // Frame check: every record is one JSON object on one line.
         size_t first = 0;
-        while (first < text.size() && (text[first] == ' ' || text[first] == '\t' ||
-                                       text[first] == '\r')) {
+        while (first < text.size() &&
+               (text[first] == ' ' || text[first] == '\t' || text[first] == '\r')) {
             ++first;
         }
         if (first == text.size()) return;  // blank line
         size_t last = text.size();
-        while (last > first && (text[last - 1] == ' ' || text[last - 1] == '\t' ||
-                                text[last - 1] == '\r')) {
+        while (last > first &&
+               (text[last - 1] == ' ' || text[last - 1] == '\t' || text[last - 1] == '\r')) {
             --last;
         }
         if (text[first] != '{' || text[last - 1] != '}') {

@@ -17,11 +17,11 @@ inline constexpr int kDecoderVersion = 1;
 
 struct ImportOptions {
     std::vector<std::string> roots;
-    unsigned threads = 0;          // 0: one per hardware thread
-    bool full = false;             // ignore checkpoints, read every file from its start
-    bool strict = false;           // fully validate lines the prefilter skips
+    unsigned threads = 0;                   // 0: one per hardware thread
+    bool full = false;                      // ignore checkpoints, read every file from its start
+    bool strict = false;                    // fully validate lines the prefilter skips
     uint64_t max_line_bytes = 64ULL << 20;  // longer lines are skipped and counted
-    size_t max_problems = 1000;    // line problems kept for --verbose (all are counted)
+    size_t max_problems = 1000;             // line problems kept for --verbose (all are counted)
 };
 
 struct LineProblem {
@@ -52,9 +52,9 @@ struct ImportSummary {
     uint64_t malformed_lines = 0;   // in this run
     uint64_t oversized_lines = 0;   // in this run
     uint64_t incomplete_lines = 0;  // files ending in a line still being written
-    double discovery_seconds = 0;  // walking the trees
-    double scan_seconds = 0;       // reading, decoding and writing
-    double commit_seconds = 0;     // the final commit
+    double discovery_seconds = 0;   // walking the trees
+    double scan_seconds = 0;        // reading, decoding and writing
+    double commit_seconds = 0;      // the final commit
     std::vector<LineProblem> problems;
     std::vector<std::string> errors;  // roots that could not be walked
 };

@@ -40,9 +40,9 @@ ON CONFLICT (event_id) DO UPDATE SET
     cache_write_5m_tokens = max(cache_write_5m_tokens, excluded.cache_write_5m_tokens),
     cache_write_1h_tokens = max(cache_write_1h_tokens, excluded.cache_write_1h_tokens),
     cache_read_tokens = max(cache_read_tokens, excluded.cache_read_tokens))sql";
-    for (const char* column : {"ts", "session_id", "agent_id", "request_id", "parent_uuid",
-                               "project", "cwd", "git_branch", "app_version", "model",
-                               "is_sidechain", "attrs"}) {
+    for (const char* column :
+         {"ts", "session_id", "agent_id", "request_id", "parent_uuid", "project", "cwd",
+          "git_branch", "app_version", "model", "is_sidechain", "attrs"}) {
         sql += ",\n    ";
         sql += column;
         sql += " = CASE WHEN ";
@@ -97,10 +97,11 @@ public:
     SqliteStore(sqlite::DbPtr db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
 
     Status init() {
-        if (auto s = sqlite::exec(db_.get(),
-                                  "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                                  "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-                                  "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=2048;");
+        if (auto s = sqlite::exec(
+                db_.get(),
+                "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+                "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=2048;");
             !s) {
             return s;
         }
@@ -169,7 +170,8 @@ public:
             cp.error = std::string(stmt->column_text(13));
             out.push_back(std::move(cp));
         }
-        if (rc != SQLITE_DONE) return make_error("reading checkpoints: " + sqlite::last_error(db_.get()));
+        if (rc != SQLITE_DONE)
+            return make_error("reading checkpoints: " + sqlite::last_error(db_.get()));
         return out;
     }
 
@@ -207,7 +209,8 @@ public:
             row.us_inference_geo = false;
             if (attrs.size() > 2) {
                 row.web_search_requests = attr_int(attrs, "web_search_requests");
-                row.us_inference_geo = attrs.find("\"inference_geo\":\"us\"") != std::string_view::npos;
+                row.us_inference_geo =
+                    attrs.find("\"inference_geo\":\"us\"") != std::string_view::npos;
             }
             visit(row);
         }
@@ -265,15 +268,16 @@ private:
         }
         for (const Migration& m : sqlite_migrations()) {
             if (auto s = sqlite::exec(db_.get(), "BEGIN IMMEDIATE"); !s) return s;
-            auto check = Statement::prepare(db_.get(),
-                                            "SELECT 1 FROM schema_migrations WHERE name = ?1");
+            auto check =
+                Statement::prepare(db_.get(), "SELECT 1 FROM schema_migrations WHERE name = ?1");
             if (!check) return check.error();
             check->bind_text(1, m.name);
             const bool applied = check->step() == SQLITE_ROW;
             if (!applied) {
                 if (auto s = sqlite::exec(db_.get(), m.sql); !s) {
                     (void)sqlite::exec(db_.get(), "ROLLBACK");
-                    return make_error(std::string("migration ") + m.name + ": " + s.error().message);
+                    return make_error(std::string("migration ") + m.name + ": " +
+                                      s.error().message);
                 }
                 auto record = Statement::prepare(
                     db_.get(), "INSERT INTO schema_migrations (name, applied_at) VALUES (?1, ?2)");
@@ -378,9 +382,9 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
         if (ec) return make_error("cannot create " + parent.string() + ": " + ec.message());
     }
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &raw,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     sqlite::DbPtr db(raw);
     if (rc != SQLITE_OK) {
         return make_error("cannot open " + path + ": " +
