@@ -32,24 +32,38 @@ void add_root_if_dir(std::vector<std::string>& out, const fs::path& p) {
 }  // namespace
 
 TranscriptFile describe_transcript_path(const std::string& path) {
+    // Plain string work: this runs for every file of every import.
     TranscriptFile file;
     file.path = path;
-    const fs::path p(path);
-    const std::string stem = p.stem().string();
-    if (stem.rfind("agent-", 0) == 0) file.agent_hint = stem.substr(6);
+    const std::string_view p = path;
+    const auto component_before = [&](size_t end) -> std::pair<std::string_view, size_t> {
+        // The component ending just before `end` (a '/' position or p.size()).
+        const size_t slash = end == 0 ? std::string_view::npos : p.rfind('/', end - 1);
+        const size_t begin = slash == std::string_view::npos ? 0 : slash + 1;
+        return {p.substr(begin, end - begin), slash == std::string_view::npos ? 0 : slash};
+    };
+    auto [name, name_slash] = component_before(p.size());
+    std::string_view stem = name;
+    if (const size_t dot = stem.rfind('.'); dot != std::string_view::npos && dot != 0) {
+        stem = stem.substr(0, dot);
+    }
+    if (stem.substr(0, 6) == "agent-") file.agent_hint = std::string(stem.substr(6));
     // <project>/<session>/subagents/[nested/]agent-<id>.jsonl
-    fs::path dir = p.parent_path();
-    for (fs::path probe = dir; !probe.empty() && probe != probe.root_path();
-         probe = probe.parent_path()) {
-        if (probe.filename() == "subagents") {
-            file.session_hint = probe.parent_path().filename().string();
-            file.project = probe.parent_path().parent_path().filename().string();
+    size_t end = name_slash;
+    while (end > 0) {
+        auto [dir, dir_slash] = component_before(end);
+        if (dir == "subagents") {
+            auto [session, session_slash] = component_before(dir_slash);
+            auto [project, project_slash] = component_before(session_slash);
+            file.session_hint = std::string(session);
+            file.project = std::string(project);
             return file;
         }
+        end = dir_slash;
     }
     // <project>/<session>.jsonl, or the legacy <project>/agent-<id>.jsonl
-    file.project = dir.filename().string();
-    if (file.agent_hint.empty()) file.session_hint = stem;
+    file.project = std::string(component_before(name_slash).first);
+    if (file.agent_hint.empty()) file.session_hint = std::string(stem);
     return file;
 }
 

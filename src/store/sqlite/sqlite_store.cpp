@@ -101,7 +101,7 @@ public:
                 db_.get(),
                 "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                 "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-                "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=2048;");
+                "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=2048; PRAGMA mmap_size=1073741824;");
             !s) {
             return s;
         }
