@@ -8,7 +8,9 @@
 #include "cli/commands.hpp"
 #include "core/paths.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
     using namespace agent_trace;
     // Imports allocate and free batches of events in a loop; keeping freed memory
     // instead of returning it to the kernel avoids re-faulting (zeroing) pages.
@@ -45,4 +47,18 @@ int main(int argc, char** argv) {
         return 1;
     }
     return exit_code;
+}
+
+}  // namespace
+
+// The one boundary where an exception may end up: report it, never crash.
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "agent-trace: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "agent-trace: unexpected error\n");
+    }
+    return 1;
 }

@@ -26,15 +26,16 @@ struct ImportFlags {
 
 void draw_progress(const transcript::ImportProgress& p) {
     const double fraction =
-        p.bytes_total == 0 ? 1.0 : static_cast<double>(p.bytes_done) / p.bytes_total;
+        p.bytes_total == 0 ? 1.0
+                           : static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total);
     constexpr int kWidth = 30;
     const int filled = static_cast<int>(fraction * kWidth);
     std::string bar(static_cast<size_t>(filled), '#');
     bar.append(static_cast<size_t>(kWidth - filled), '.');
     std::fprintf(stderr, "\rimporting [%s] %3d%%  %llu/%llu files  %.1f/%.1f MB", bar.c_str(),
                  static_cast<int>(fraction * 100), static_cast<unsigned long long>(p.files_done),
-                 static_cast<unsigned long long>(p.files_total), p.bytes_done / 1e6,
-                 p.bytes_total / 1e6);
+                 static_cast<unsigned long long>(p.files_total),
+                 static_cast<double>(p.bytes_done) / 1e6, static_cast<double>(p.bytes_total) / 1e6);
     std::fflush(stderr);
 }
 
@@ -91,7 +92,7 @@ int run_import(const GlobalOptions& globals, const ImportFlags& flags) {
                      static_cast<unsigned long long>(summary->files_read),
                      static_cast<unsigned long long>(summary->files_unchanged),
                      static_cast<unsigned long long>(summary->files_reread),
-                     summary->bytes_read / 1e6, seconds,
+                     static_cast<double>(summary->bytes_read) / 1e6, seconds,
                      static_cast<unsigned long long>(summary->malformed_lines),
                      static_cast<unsigned long long>(summary->oversized_lines),
                      static_cast<unsigned long long>(summary->files_unreadable),

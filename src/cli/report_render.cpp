@@ -23,16 +23,13 @@ void write_totals(JsonWriter& w, const UsageTotals& t) {
 }
 
 std::string with_commas(int64_t n) {
-    std::string digits = std::to_string(n < 0 ? -n : n);
-    std::string out;
-    int count = 0;
-    for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-        if (count != 0 && count % 3 == 0) out.push_back(',');
-        out.push_back(*it);
-        ++count;
+    const std::string digits = std::to_string(n < 0 ? -n : n);
+    std::string out = n < 0 ? "-" : "";
+    // Digits are copied left to right; a comma goes before every group of three from the end.
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i != 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+        out.push_back(digits[i]);
     }
-    if (n < 0) out.push_back('-');
-    std::reverse(out.begin(), out.end());
     return out;
 }
 
@@ -249,7 +246,7 @@ std::string render_table(const UsageReport& report, const Zone& zone) {
     }
     table.header = lead;
     table.header.insert(table.header.end(), token_header.begin(), token_header.end());
-    if (report.kind == ReportKind::blocks) table.header.push_back("Burn $/h");
+    if (report.kind == ReportKind::blocks) table.header.emplace_back("Burn $/h");
     table.right.assign(table.header.size(), true);
     for (size_t i = 0; i < lead.size(); ++i) table.right[i] = false;
     if (report.kind == ReportKind::model) table.right[1] = true;

@@ -18,9 +18,9 @@ public:
 
     [[nodiscard]] bool ok() const { return std::holds_alternative<T>(data_); }
     explicit operator bool() const { return ok(); }
-    T& value() & { return std::get<T>(data_); }
-    const T& value() const& { return std::get<T>(data_); }
-    T&& value() && { return std::get<T>(std::move(data_)); }
+    [[nodiscard]] T& value() & { return std::get<T>(data_); }
+    [[nodiscard]] const T& value() const& { return std::get<T>(data_); }
+    [[nodiscard]] T&& value() && { return std::get<T>(std::move(data_)); }
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
     T* operator->() { return &value(); }

@@ -88,7 +88,7 @@ std::optional<TimestampUs> parse_iso8601(std::string_view s) {
         if (next < s.size() && s[next] == ':') ++next;
         if (!read_digits(s, next, 2, om)) return std::nullopt;
         if (oh > 23 || om > 59) return std::nullopt;
-        offset_seconds = sign * (oh * 3600 + om * 60);
+        offset_seconds = static_cast<int64_t>(sign) * (oh * 3600LL + om * 60LL);
         pos = next + 2;
     } else {
         return std::nullopt;
@@ -96,7 +96,7 @@ std::optional<TimestampUs> parse_iso8601(std::string_view s) {
     if (pos != s.size()) return std::nullopt;
     const int64_t days =
         days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-    const int64_t secs = days * 86'400 + hour * 3600 + minute * 60 + second - offset_seconds;
+    const int64_t secs = days * 86'400 + hour * 3600LL + minute * 60LL + second - offset_seconds;
     return secs * kUsPerSecond + micros;
 }
 

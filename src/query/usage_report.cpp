@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <cmath>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -116,7 +117,7 @@ Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& 
         t.cache_write_1h_tokens = row.cache_write_1h_tokens;
         t.cache_read_tokens = row.cache_read_tokens;
         if (row.reported_cost_usd) {
-            t.cost_units = static_cast<int64_t>(*row.reported_cost_usd * kCostUnitsPerUsd + 0.5);
+            t.cost_units = std::llround(*row.reported_cost_usd * kCostUnitsPerUsd);
         } else if (const ModelPrice* price = prices.find(row.model); price != nullptr) {
             CallUsage usage{row.input_tokens,          row.output_tokens,
                             row.cache_write_5m_tokens, row.cache_write_1h_tokens,

@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <functional>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "../support/test_support.hpp"
 
 namespace agent_trace {
 namespace {
@@ -14,22 +17,13 @@ namespace {
 constexpr TimestampUs kTs = 1'772'442'900'000'000;
 
 Event good_api_request() {
-    Event e;
-    e.event_id = hash_event_id({"transcript", "api_request", "msg_01"});
-    e.source = Source::transcript;
-    e.kind = EventKind::api_request;
-    e.ts = kTs;
+    Event e = testing_support::api_request_event("msg_01", kTs);
     e.ingest_ts = kTs + 1;
     e.session_id = "7c1a9f4e-0000-4000-8000-000000000001";
-    e.message_id = "msg_01";
     e.request_id = "req_01";
     e.project = "-home-dev-src-app";
     e.model = "claude-sonnet-4-5-20250929";
-    e.input_tokens = 10;
-    e.output_tokens = 20;
-    e.cache_write_5m_tokens = 30;
-    e.cache_write_1h_tokens = 40;
-    e.cache_read_tokens = 50;
+    testing_support::set_tokens(e, 10, 20, 30, 40, 50);
     return e;
 }
 
@@ -115,16 +109,22 @@ TEST(EventValidate, TimestampBoundsAreInclusive) {
     EXPECT_TRUE(validate(e).ok());
 }
 
-TEST(EventEnums, SourceRoundTrip) {
-    const Source all[] = {Source::hook, Source::otel, Source::transcript, Source::git};
+// Every value has a name of its own, and parsing the name gives the value back.
+template <typename Enum, size_t N, typename Parse>
+void expect_names_round_trip(const Enum (&all)[N], Parse parse) {
     std::set<std::string_view> names;
-    for (const Source s : all) {
-        const std::string_view name = to_string(s);
+    for (const Enum value : all) {
+        const std::string_view name = to_string(value);
         EXPECT_NE(name, "unknown");
-        EXPECT_EQ(parse_source(name), s) << name;
+        EXPECT_EQ(parse(name), value) << name;
         names.insert(name);
     }
-    EXPECT_EQ(names.size(), std::size(all));
+    EXPECT_EQ(names.size(), N);
+}
+
+TEST(EventEnums, SourceRoundTrip) {
+    const Source all[] = {Source::hook, Source::otel, Source::transcript, Source::git};
+    expect_names_round_trip(all, parse_source);
     EXPECT_EQ(to_string(Source::hook), "hook");
     EXPECT_EQ(to_string(Source::otel), "otel");
     EXPECT_EQ(to_string(Source::transcript), "transcript");
@@ -142,14 +142,7 @@ TEST(EventEnums, KindRoundTrip) {
         EventKind::subagent_stop, EventKind::compact,     EventKind::notification,
         EventKind::metric,        EventKind::commit,      EventKind::other,
     };
-    std::set<std::string_view> names;
-    for (const EventKind k : all) {
-        const std::string_view name = to_string(k);
-        EXPECT_NE(name, "unknown");
-        EXPECT_EQ(parse_event_kind(name), k) << name;
-        names.insert(name);
-    }
-    EXPECT_EQ(names.size(), std::size(all));
+    expect_names_round_trip(all, parse_event_kind);
     EXPECT_EQ(to_string(EventKind::api_request), "api_request");
     EXPECT_EQ(to_string(EventKind::subagent_stop), "subagent_stop");
     EXPECT_EQ(parse_event_kind("API_REQUEST"), std::nullopt);

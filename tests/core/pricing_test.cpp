@@ -5,11 +5,12 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "../support/test_support.hpp"
 
 namespace agent_trace {
 namespace {
@@ -568,18 +569,11 @@ TEST(PricingFromJson, RequiresTheSchema) {
 
 class PricingLoad : public ::testing::Test {
 protected:
-    void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() /
-               ("agent-trace-pricing-test-" +
-                std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-        std::filesystem::remove_all(dir_);
-        std::filesystem::create_directories(dir_);
-    }
-    void TearDown() override { std::filesystem::remove_all(dir_); }
     void write(const std::string& text) const {
-        std::ofstream(dir_ / "pricing.json", std::ios::binary) << text;
+        testing_support::write_file(dir_ / "pricing.json", text);
     }
-    std::filesystem::path dir_;
+    testing_support::TempDir tmp_;
+    const std::filesystem::path dir_ = tmp_.path();
 };
 
 TEST_F(PricingLoad, WithoutAFileItIsTheBuiltinTable) {

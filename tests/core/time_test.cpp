@@ -2,56 +2,29 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
+
+#include "../support/test_support.hpp"
 
 namespace agent_trace {
 namespace {
+
+using testing_support::at;
+using testing_support::ScopedEnv;
 
 constexpr TimestampUs kSecond = 1'000'000;
 constexpr TimestampUs kHour = 3600 * kSecond;
 // 2026-03-02T09:15:00Z, computed independently (Python datetime).
 constexpr TimestampUs kMarch2At0915 = 1'772'442'900'000'000;
 
-// Parses a timestamp the test itself states; fails the test loudly when it cannot.
-TimestampUs at(const char* iso) {
-    const auto ts = parse_iso8601(iso);
-    EXPECT_TRUE(ts.has_value()) << iso;
-    return ts.value_or(0);
-}
-
 Zone zone(const char* name) {
     auto z = Zone::named(name);
     EXPECT_TRUE(z.ok()) << name << ": " << (z.ok() ? "" : z.error().message);
     return z.ok() ? *z : Zone::utc();
 }
-
-// Restores an environment variable when the test ends.
-class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const char* value) : name_(name) {
-        if (const char* old = std::getenv(name)) old_ = old;
-        if (value != nullptr) {
-            ::setenv(name, value, 1);
-        } else {
-            ::unsetenv(name);
-        }
-    }
-    ~ScopedEnv() {
-        if (old_) {
-            ::setenv(name_.c_str(), old_->c_str(), 1);
-        } else {
-            ::unsetenv(name_.c_str());
-        }
-    }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-private:
-    std::string name_;
-    std::optional<std::string> old_;
-};
 
 // ------------------------------------------------------------------ parse_iso8601
 
@@ -80,52 +53,50 @@ TEST(ParseIso8601, FractionDigits) {
     EXPECT_EQ(parse_iso8601("2026-03-02T14:45:00.250+05:30"), kMarch2At0915 + 250'000);
 }
 
+// None of `texts` is a timestamp.
+void expect_rejected(std::initializer_list<const char*> texts) {
+    for (const char* text : texts) EXPECT_EQ(parse_iso8601(text), std::nullopt) << text;
+}
+
 TEST(ParseIso8601, RejectsGarbage) {
-    for (const char* bad : {
-             "",
-             "hello",
-             "2026-03-02",
-             "2026-03-02T09:15",
-             "2026-03-02T09:15:00.Z",  // a dot needs digits
-             "2026-03-02T09:15:00ZZ",  // trailing bytes
-             "2026-03-02T09:15:00 UTC",
-             "2026-03-02T09:15:00+5",  // offset needs two digits
-             "2026/03/02T09:15:00Z",
-             "2026-03-02X09:15:00Z",
-             "2026-03-02T9:15:00Z",
-             "２０２６-03-02T09:15:00Z",
-         }) {
-        EXPECT_EQ(parse_iso8601(bad), std::nullopt) << bad;
-    }
+    expect_rejected({
+        "",
+        "hello",
+        "2026-03-02",
+        "2026-03-02T09:15",
+        "2026-03-02T09:15:00.Z",  // a dot needs digits
+        "2026-03-02T09:15:00ZZ",  // trailing bytes
+        "2026-03-02T09:15:00 UTC",
+        "2026-03-02T09:15:00+5",  // offset needs two digits
+        "2026/03/02T09:15:00Z",
+        "2026-03-02X09:15:00Z",
+        "2026-03-02T9:15:00Z",
+        "２０２６-03-02T09:15:00Z",
+    });
 }
 
 TEST(ParseIso8601, RejectsOutOfRangeFields) {
-    for (const char* bad : {
-             "2026-13-01T00:00:00Z",
-             "2026-00-10T00:00:00Z",
-             "2026-03-00T00:00:00Z",
-             "2026-03-32T00:00:00Z",
-             "2026-03-02T24:00:00Z",
-             "2026-03-02T09:60:00Z",
-         }) {
-        EXPECT_EQ(parse_iso8601(bad), std::nullopt) << bad;
-    }
+    expect_rejected({
+        "2026-13-01T00:00:00Z",
+        "2026-00-10T00:00:00Z",
+        "2026-03-00T00:00:00Z",
+        "2026-03-32T00:00:00Z",
+        "2026-03-02T24:00:00Z",
+        "2026-03-02T09:60:00Z",
+    });
 }
 
 // The header promises nullopt on anything that is not a valid timestamp; a day
 // past the end of its month is not one.
 TEST(ParseIso8601, RejectsDayPastEndOfMonth) {
-    EXPECT_EQ(parse_iso8601("2026-02-30T00:00:00Z"), std::nullopt);
-    EXPECT_EQ(parse_iso8601("2026-02-29T00:00:00Z"), std::nullopt);
-    EXPECT_EQ(parse_iso8601("2026-04-31T00:00:00Z"), std::nullopt);
+    expect_rejected({"2026-02-30T00:00:00Z", "2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z"});
     EXPECT_TRUE(parse_iso8601("2028-02-29T00:00:00Z").has_value());  // leap year
 }
 
 // RFC 3339: time-numoffset is +/-HH:MM with HH 00-23 and MM 00-59.
 TEST(ParseIso8601, RejectsOutOfRangeOffset) {
-    EXPECT_EQ(parse_iso8601("2026-03-02T09:15:00+05:60"), std::nullopt);
-    EXPECT_EQ(parse_iso8601("2026-03-02T09:15:00+24:00"), std::nullopt);
-    EXPECT_EQ(parse_iso8601("2026-03-02T09:15:00-99:99"), std::nullopt);
+    expect_rejected(
+        {"2026-03-02T09:15:00+05:60", "2026-03-02T09:15:00+24:00", "2026-03-02T09:15:00-99:99"});
     EXPECT_TRUE(parse_iso8601("2026-03-02T09:15:00+14:00").has_value());
 }
 
@@ -197,17 +168,28 @@ TEST(Zone, LocalFollowsTzVariable) {
     EXPECT_EQ(named_local->name(), "Asia/Tokyo");
 }
 
+// The local day of each instant, given in UTC.
+void expect_days(const Zone& zone,
+                 std::initializer_list<std::pair<const char*, const char*>> instant_and_day) {
+    for (const auto& [instant, day] : instant_and_day) {
+        EXPECT_EQ(zone.day_key(at(instant)), day) << zone.name() << " at " << instant;
+    }
+}
+
 TEST(Zone, DayKeyAcrossUtcMidnightKolkata) {
     const Zone utc = Zone::utc();
     const Zone kolkata = zone("Asia/Kolkata");  // +05:30, no DST
-    // 18:29:59Z is 23:59:59 IST; 18:30Z is local midnight.
-    EXPECT_EQ(kolkata.day_key(at("2026-03-02T18:29:59Z")), "2026-03-02");
-    EXPECT_EQ(kolkata.day_key(at("2026-03-02T18:30:00Z")), "2026-03-03");
-    // Just before and after UTC midnight: the UTC day changes, the IST day does not.
-    EXPECT_EQ(utc.day_key(at("2026-03-02T23:59:59Z")), "2026-03-02");
-    EXPECT_EQ(kolkata.day_key(at("2026-03-02T23:59:59Z")), "2026-03-03");
-    EXPECT_EQ(utc.day_key(at("2026-03-03T00:00:00Z")), "2026-03-03");
-    EXPECT_EQ(kolkata.day_key(at("2026-03-03T00:00:00Z")), "2026-03-03");
+    expect_days(kolkata, {
+                             // 18:29:59Z is 23:59:59 IST; 18:30Z is local midnight.
+                             {"2026-03-02T18:29:59Z", "2026-03-02"},
+                             {"2026-03-02T18:30:00Z", "2026-03-03"},
+                             // Around UTC midnight the IST day does not change...
+                             {"2026-03-02T23:59:59Z", "2026-03-03"},
+                             {"2026-03-03T00:00:00Z", "2026-03-03"},
+                         });
+    // ... the UTC day does.
+    expect_days(utc,
+                {{"2026-03-02T23:59:59Z", "2026-03-02"}, {"2026-03-03T00:00:00Z", "2026-03-03"}});
     // Month key follows the local day.
     EXPECT_EQ(utc.month_key(at("2026-03-31T19:00:00Z")), "2026-03");
     EXPECT_EQ(kolkata.month_key(at("2026-03-31T19:00:00Z")), "2026-04");
@@ -216,22 +198,24 @@ TEST(Zone, DayKeyAcrossUtcMidnightKolkata) {
 
 TEST(Zone, DayKeyLosAngelesAcrossDstStart) {
     const Zone la = zone("America/Los_Angeles");
-    // Before 2026-03-08 LA is PST (-8): the 7th ends at 08:00Z.
-    EXPECT_EQ(la.day_key(at("2026-03-07T07:59:59Z")), "2026-03-06");
-    EXPECT_EQ(la.day_key(at("2026-03-07T08:00:00Z")), "2026-03-07");
-    EXPECT_EQ(la.day_key(at("2026-03-08T07:59:59Z")), "2026-03-07");
-    EXPECT_EQ(la.day_key(at("2026-03-08T08:00:00Z")), "2026-03-08");
+    expect_days(la, {
+                        // Before 2026-03-08 LA is PST (-8): the 7th ends at 08:00Z.
+                        {"2026-03-07T07:59:59Z", "2026-03-06"},
+                        {"2026-03-07T08:00:00Z", "2026-03-07"},
+                        {"2026-03-08T07:59:59Z", "2026-03-07"},
+                        {"2026-03-08T08:00:00Z", "2026-03-08"},
+                        // The DST day is 23 hours long; from then on the day ends at 07:00Z.
+                        {"2026-03-09T06:59:59Z", "2026-03-08"},
+                        {"2026-03-09T07:00:00Z", "2026-03-09"},
+                        // A UTC midnight is still the previous local evening.
+                        {"2026-03-09T00:00:00Z", "2026-03-08"},
+                    });
+    EXPECT_EQ(Zone::utc().day_key(at("2026-03-09T00:00:00Z")), "2026-03-09");
     // Clocks jump 02:00 PST -> 03:00 PDT at 10:00Z.
     EXPECT_EQ(la.minute_key(at("2026-03-08T09:59:00Z")), "2026-03-08 01:59");
     EXPECT_EQ(la.minute_key(at("2026-03-08T10:00:00Z")), "2026-03-08 03:00");
     EXPECT_EQ(la.utc_offset_seconds(at("2026-03-08T09:59:59Z")), -8 * 3600);
     EXPECT_EQ(la.utc_offset_seconds(at("2026-03-08T10:00:00Z")), -7 * 3600);
-    // The DST day is 23 hours long; from then on the day ends at 07:00Z.
-    EXPECT_EQ(la.day_key(at("2026-03-09T06:59:59Z")), "2026-03-08");
-    EXPECT_EQ(la.day_key(at("2026-03-09T07:00:00Z")), "2026-03-09");
-    // A UTC midnight is still the previous local evening.
-    EXPECT_EQ(la.day_key(at("2026-03-09T00:00:00Z")), "2026-03-08");
-    EXPECT_EQ(Zone::utc().day_key(at("2026-03-09T00:00:00Z")), "2026-03-09");
 }
 
 TEST(Zone, StartOfDay) {

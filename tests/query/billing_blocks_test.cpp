@@ -6,13 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "../support/test_support.hpp"
+
 namespace agent_trace {
 namespace {
 
 constexpr TimestampUs kMinute = 60LL * 1'000'000;
 constexpr TimestampUs kHour = 60 * kMinute;
 
-TimestampUs at(const char* iso) { return parse_iso8601(iso).value(); }
+using testing_support::at;
 
 // A call with `tokens` input tokens costing `usd`.
 BlockCall call(const char* iso, int64_t tokens, double usd = 0, const char* model = "m") {
@@ -27,13 +29,17 @@ BlockCall call(const char* iso, int64_t tokens, double usd = 0, const char* mode
 
 const TimestampUs kLongAfter = at("2026-03-10T00:00:00Z");
 
-TEST(BillingBlocks, Empty) { EXPECT_TRUE(build_billing_blocks({}, kLongAfter).empty()); }
+// The blocks of `calls` seen long after the last of them: none is active.
+std::vector<ReportRow> past_blocks(const std::vector<BlockCall>& calls) {
+    return build_billing_blocks(calls, kLongAfter);
+}
+
+TEST(BillingBlocks, Empty) { EXPECT_TRUE(past_blocks({}).empty()); }
 
 TEST(BillingBlocks, CallsWithinFiveHoursOfTheFlooredStartShareABlock) {
     const auto rows =
-        build_billing_blocks({call("2026-03-02T10:20:00Z", 10), call("2026-03-02T11:00:00Z", 20),
-                              call("2026-03-02T14:59:00Z", 30)},
-                             kLongAfter);
+        past_blocks({call("2026-03-02T10:20:00Z", 10), call("2026-03-02T11:00:00Z", 20),
+                     call("2026-03-02T14:59:00Z", 30)});
     ASSERT_EQ(rows.size(), 1u);
     const ReportRow& r = rows[0];
     EXPECT_EQ(r.key, "2026-03-02T10:00:00.000000Z");
@@ -47,9 +53,8 @@ TEST(BillingBlocks, CallsWithinFiveHoursOfTheFlooredStartShareABlock) {
 
 TEST(BillingBlocks, CallAtBlockEndStartsANewBlock) {
     const auto rows =
-        build_billing_blocks({call("2026-03-02T10:20:00Z", 10), call("2026-03-02T11:00:00Z", 20),
-                              call("2026-03-02T14:59:00Z", 30), call("2026-03-02T15:00:00Z", 40)},
-                             kLongAfter);
+        past_blocks({call("2026-03-02T10:20:00Z", 10), call("2026-03-02T11:00:00Z", 20),
+                     call("2026-03-02T14:59:00Z", 30), call("2026-03-02T15:00:00Z", 40)});
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows[0].totals.messages, 3);
     EXPECT_EQ(rows[1].key, "2026-03-02T15:00:00.000000Z");
@@ -59,10 +64,8 @@ TEST(BillingBlocks, CallAtBlockEndStartsANewBlock) {
 }
 
 TEST(BillingBlocks, SixHourGap) {
-    const auto rows =
-        build_billing_blocks({call("2026-03-02T10:20:00Z", 1), call("2026-03-02T16:20:00Z", 2),
-                              call("2026-03-02T16:45:00Z", 3)},
-                             kLongAfter);
+    const auto rows = past_blocks({call("2026-03-02T10:20:00Z", 1), call("2026-03-02T16:20:00Z", 2),
+                                   call("2026-03-02T16:45:00Z", 3)});
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows[0].key, "2026-03-02T10:00:00.000000Z");
     EXPECT_EQ(rows[0].totals.messages, 1);
@@ -72,10 +75,9 @@ TEST(BillingBlocks, SixHourGap) {
 }
 
 TEST(BillingBlocks, InputOrderDoesNotMatter) {
-    const auto rows = build_billing_blocks(
+    const auto rows = past_blocks(
         {call("2026-03-02T16:45:00Z", 3, 0, "b"), call("2026-03-02T10:20:00Z", 1, 0, "a"),
-         call("2026-03-02T16:20:00Z", 2, 0, "a"), call("2026-03-02T11:00:00Z", 4, 0, "c")},
-        kLongAfter);
+         call("2026-03-02T16:20:00Z", 2, 0, "a"), call("2026-03-02T11:00:00Z", 4, 0, "c")});
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows[0].totals.input_tokens, 5);
     EXPECT_EQ(rows[0].models, (std::vector<std::string>{"a", "c"}));
@@ -114,7 +116,7 @@ TEST(BillingBlocks, OnlyTheBlockContainingNowIsActive) {
 }
 
 TEST(BillingBlocks, BurnRateOfASingleCallCountsOneMinute) {
-    const auto rows = build_billing_blocks({call("2026-03-02T10:20:00Z", 1234, 0.5)}, kLongAfter);
+    const auto rows = past_blocks({call("2026-03-02T10:20:00Z", 1234, 0.5)});
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_DOUBLE_EQ(rows[0].burn_tokens_per_minute, 1234.0);
     EXPECT_NEAR(rows[0].burn_usd_per_hour, 30.0, 1e-9);
@@ -123,7 +125,7 @@ TEST(BillingBlocks, BurnRateOfASingleCallCountsOneMinute) {
 }
 
 TEST(BillingBlocks, BlockStartIsFlooredToTheUtcHour) {
-    const auto rows = build_billing_blocks({call("2026-03-02T23:59:59.999Z", 1)}, kLongAfter);
+    const auto rows = past_blocks({call("2026-03-02T23:59:59.999Z", 1)});
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0].key, "2026-03-02T23:00:00.000000Z");
     EXPECT_EQ(rows[0].block_end, at("2026-03-03T04:00:00Z"));

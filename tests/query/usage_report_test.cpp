@@ -2,47 +2,30 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "../support/store_support.hpp"
+#include "../support/test_support.hpp"
 #include "core/event.hpp"
-#include "core/ids.hpp"
-#include "store/sqlite/sqlite_store.hpp"
 
 namespace agent_trace {
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr const char* kSonnet = "claude-sonnet-4-5-20250929";
 constexpr const char* kUnknown = "claude-nebula-1-20270315";
 constexpr const char* kApp = "-home-dev-app";
 constexpr const char* kWeb = "-home-dev-web";
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::path(::testing::TempDir()) / "usage_report_XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed for " << tmpl;
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
-
-TimestampUs at(const char* iso) { return parse_iso8601(iso).value(); }
+using testing_support::api_request_event;
+using testing_support::at;
+using testing_support::commit_batch;
+using testing_support::open_store;
+using testing_support::set_tokens;
+using testing_support::TempDir;
 
 struct Call {
     const char* id;
@@ -75,38 +58,25 @@ constexpr int64_t kE1 = 270'000'000, kE2 = 18'000'000, kE4 = 12'345'000'000, kE5
                   kE6 = 180'000;
 
 Event to_event(const Call& c) {
-    Event e;
-    e.event_id = hash_event_id({"transcript", "api_request", c.id});
-    e.source = Source::transcript;
-    e.kind = EventKind::api_request;
-    e.ts = at(c.ts);
-    e.ingest_ts = e.ts;
+    Event e = api_request_event(c.id, at(c.ts));
     e.session_id = c.session;
     e.agent_id = c.agent;
     e.is_sidechain = *c.agent != '\0';
-    e.message_id = c.id;
     e.project = c.project;
     e.cwd = std::string(c.project) == kApp ? "/home/dev/app" : "/home/dev/web";
     e.model = c.model;
-    e.input_tokens = c.in;
-    e.output_tokens = c.out;
-    e.cache_write_5m_tokens = c.w5;
-    e.cache_write_1h_tokens = c.w1;
-    e.cache_read_tokens = c.read;
+    set_tokens(e, c.in, c.out, c.w5, c.w1, c.read);
     return e;
 }
 
 class UsageReportTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        auto store = open_sqlite_store((dir_.path() / "at.db").string());
-        ASSERT_TRUE(store.ok()) << store.error().message;
-        store_ = std::move(*store);
-        ImportBatch batch;
-        for (const Call& c : kCalls) batch.events.push_back(to_event(c));
-        const Status written = store_->write(batch);
-        ASSERT_TRUE(written.ok()) << written.error().message;
-        const Status committed = store_->commit();
+        store_ = open_store(dir_.path() / "at.db");
+        ASSERT_NE(store_, nullptr);
+        std::vector<Event> events;
+        for (const Call& c : kCalls) events.push_back(to_event(c));
+        const Status committed = commit_batch(*store_, std::move(events));
         ASSERT_TRUE(committed.ok()) << committed.error().message;
     }
 

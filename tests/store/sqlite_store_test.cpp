@@ -3,17 +3,18 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "../support/store_support.hpp"
+#include "../support/test_support.hpp"
 #include "core/event.hpp"
 #include "core/ids.hpp"
 
@@ -26,86 +27,25 @@ namespace fs = std::filesystem;
 constexpr TimestampUs kT0 = 1'772'445'600'000'000;
 constexpr TimestampUs kMinute = 60'000'000;
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::path(::testing::TempDir()) / "sqlite_store_XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed for " << tmpl;
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
-
-std::unique_ptr<Store> open_store(const fs::path& path) {
-    auto store = open_sqlite_store(path.string());
-    EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
-    return store.ok() ? std::move(*store) : nullptr;
-}
+using testing_support::api_request_event;
+using testing_support::commit_batch;
+using testing_support::open_store;
+using testing_support::scan_rows;
+using testing_support::set_tokens;
+using testing_support::TempDir;
+using testing_support::write_batch;
+using Row = testing_support::StoredRow;
 
 Event call(const std::string& message_id, TimestampUs ts, int64_t output) {
-    Event e;
-    e.event_id = hash_event_id({"transcript", "api_request", message_id});
-    e.source = Source::transcript;
-    e.kind = EventKind::api_request;
-    e.ts = ts;
+    Event e = api_request_event(message_id, ts);
     e.ingest_ts = ts + 1;
     e.session_id = "sess-main";
-    e.message_id = message_id;
     e.request_id = "req-" + message_id;
     e.project = "-home-dev-app";
     e.cwd = "/home/dev/app";
     e.model = "claude-sonnet-4-5-20250929";
-    e.input_tokens = 100;
-    e.output_tokens = output;
-    e.cache_write_5m_tokens = 600;
-    e.cache_write_1h_tokens = 400;
-    e.cache_read_tokens = 2000;
+    set_tokens(e, 100, output, 600, 400, 2000);
     return e;
-}
-
-// A UsageRow with owned strings.
-struct Row {
-    TimestampUs ts = 0;
-    std::string session_id, agent_id, project, cwd, model;
-    int64_t input = 0, output = 0, w5 = 0, w1 = 0, read = 0, web_search = 0;
-    bool us_geo = false, sidechain = false;
-    std::optional<double> reported_cost;
-};
-
-std::vector<Row> scan(Store& store, const UsageFilter& filter = {}) {
-    std::vector<Row> rows;
-    const Status s = store.scan_usage(filter, [&](const UsageRow& r) {
-        rows.push_back({r.ts, std::string(r.session_id), std::string(r.agent_id),
-                        std::string(r.project), std::string(r.cwd), std::string(r.model),
-                        r.input_tokens, r.output_tokens, r.cache_write_5m_tokens,
-                        r.cache_write_1h_tokens, r.cache_read_tokens, r.web_search_requests,
-                        r.us_inference_geo, r.is_sidechain, r.reported_cost_usd});
-    });
-    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
-    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.ts < b.ts; });
-    return rows;
-}
-
-Status write(Store& store, std::vector<Event> events, std::vector<FileCheckpoint> cps = {}) {
-    ImportBatch batch;
-    batch.events = std::move(events);
-    batch.checkpoints = std::move(cps);
-    return store.write(batch);
-}
-
-// One batch, written and made durable.
-Status commit(Store& store, std::vector<Event> events, std::vector<FileCheckpoint> cps = {}) {
-    if (auto s = write(store, std::move(events), std::move(cps)); !s.ok()) return s;
-    return store.commit();
 }
 
 int64_t count_rows(const fs::path& db, const char* sql) {
@@ -120,14 +60,27 @@ int64_t count_rows(const fs::path& db, const char* sql) {
     return n;
 }
 
-TEST(SqliteStore, OpenCreatesDirectoryAndFile) {
-    TempDir dir;
-    const fs::path db = dir.path() / "nested" / "deeper" / "agent-trace.db";
+// Each test starts with an empty store at <dir>/at.db; reopening `db_` gives
+// another connection to the same file.
+class SqliteStore : public ::testing::Test {
+protected:
+    void SetUp() override {
+        store_ = open_store(db_);
+        ASSERT_NE(store_, nullptr);
+    }
+
+    TempDir dir_;
+    const fs::path db_ = dir_.path() / "at.db";
+    std::unique_ptr<Store> store_;
+};
+
+TEST_F(SqliteStore, OpenCreatesDirectoryAndFile) {
+    const fs::path db = dir_.path() / "nested" / "deeper" / "agent-trace.db";
     auto store = open_store(db);
     ASSERT_NE(store, nullptr);
     EXPECT_TRUE(fs::exists(db));
     EXPECT_EQ(store->describe(), "sqlite:" + db.string());
-    EXPECT_TRUE(scan(*store).empty());
+    EXPECT_TRUE(scan_rows(*store).empty());
     auto cps = store->load_checkpoints();
     ASSERT_TRUE(cps.ok());
     EXPECT_TRUE(cps->empty());
@@ -136,69 +89,57 @@ TEST(SqliteStore, OpenCreatesDirectoryAndFile) {
     EXPECT_EQ(health->files, 0u);
 }
 
-TEST(SqliteStore, OpenFailsOnADirectory) {
-    TempDir dir;
-    auto store = open_sqlite_store(dir.path().string());
+TEST_F(SqliteStore, OpenFailsOnADirectory) {
+    auto store = open_sqlite_store(dir_.path().string());
     EXPECT_FALSE(store.ok());
 }
 
-TEST(SqliteStore, MigrationsAppliedOnceAndDataSurvivesReopen) {
-    TempDir dir;
-    const fs::path db = dir.path() / "at.db";
+TEST_F(SqliteStore, MigrationsAppliedOnceAndDataSurvivesReopen) {
+    ASSERT_TRUE(commit_batch(*store_, {call("msg_1", kT0, 50)}).ok());
+    store_.reset();
     {
-        auto store = open_store(db);
+        auto store = open_store(db_);  // second open: nothing to migrate
         ASSERT_NE(store, nullptr);
-        ASSERT_TRUE(commit(*store, {call("msg_1", kT0, 50)}).ok());
-    }
-    {
-        auto store = open_store(db);  // second open: nothing to migrate
-        ASSERT_NE(store, nullptr);
-        const auto rows = scan(*store);
+        const auto rows = scan_rows(*store);
         ASSERT_EQ(rows.size(), 1u);
-        EXPECT_EQ(rows[0].output, 50);
+        EXPECT_EQ(rows[0].out, 50);
     }
-    auto again = open_store(db);
+    auto again = open_store(db_);
     ASSERT_NE(again, nullptr);
-    EXPECT_EQ(scan(*again).size(), 1u);
+    EXPECT_EQ(scan_rows(*again).size(), 1u);
     again.reset();
-    EXPECT_EQ(count_rows(db, "SELECT count(*) FROM schema_migrations"), 1);
+    EXPECT_EQ(count_rows(db_, "SELECT count(*) FROM schema_migrations"), 1);
     EXPECT_EQ(
-        count_rows(db, "SELECT count(*) FROM schema_migrations WHERE name = '0001_events.sql'"), 1);
+        count_rows(db_, "SELECT count(*) FROM schema_migrations WHERE name = '0001_events.sql'"),
+        1);
 }
 
-TEST(SqliteStore, TwoConnectionsShareTheFile) {
-    TempDir dir;
-    const fs::path db = dir.path() / "at.db";
-    auto writer = open_store(db);
-    auto reader = open_store(db);
-    ASSERT_NE(writer, nullptr);
+TEST_F(SqliteStore, TwoConnectionsShareTheFile) {
+    auto reader = open_store(db_);
     ASSERT_NE(reader, nullptr);
-    ASSERT_TRUE(commit(*writer, {call("msg_1", kT0, 50)}).ok());
-    EXPECT_EQ(scan(*reader).size(), 1u);
+    ASSERT_TRUE(commit_batch(*store_, {call("msg_1", kT0, 50)}).ok());
+    EXPECT_EQ(scan_rows(*reader).size(), 1u);
 }
 
-TEST(SqliteStore, ScanReturnsStoredValues) {
-    TempDir dir;
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
+TEST_F(SqliteStore, ScanReturnsStoredValues) {
     Event sub = call("msg_sub", kT0 + kMinute, 7);
     sub.agent_id = "a11";
     sub.is_sidechain = true;
     sub.model = "claude-haiku-4-5-20251001";
     sub.attrs = R"({"web_search_requests":3,"inference_geo":"us"})";
-    ASSERT_TRUE(commit(*store, {call("msg_1", kT0, 50), sub}).ok());
+    ASSERT_TRUE(commit_batch(*store_, {call("msg_1", kT0, 50), sub}).ok());
 
-    const auto rows = scan(*store);
+    const auto rows = scan_rows(*store_);
     ASSERT_EQ(rows.size(), 2u);
     const Row& a = rows[0];
     EXPECT_EQ(a.ts, kT0);
-    EXPECT_EQ(a.session_id, "sess-main");
-    EXPECT_EQ(a.agent_id, "");
+    EXPECT_EQ(a.session, "sess-main");
+    EXPECT_EQ(a.agent, "");
     EXPECT_EQ(a.project, "-home-dev-app");
     EXPECT_EQ(a.cwd, "/home/dev/app");
     EXPECT_EQ(a.model, "claude-sonnet-4-5-20250929");
-    EXPECT_EQ(a.input, 100);
-    EXPECT_EQ(a.output, 50);
+    EXPECT_EQ(a.in, 100);
+    EXPECT_EQ(a.out, 50);
     EXPECT_EQ(a.w5, 600);
     EXPECT_EQ(a.w1, 400);
     EXPECT_EQ(a.read, 2000);
@@ -207,65 +148,58 @@ TEST(SqliteStore, ScanReturnsStoredValues) {
     EXPECT_FALSE(a.sidechain);
     EXPECT_FALSE(a.reported_cost.has_value());
     const Row& b = rows[1];
-    EXPECT_EQ(b.agent_id, "a11");
+    EXPECT_EQ(b.agent, "a11");
     EXPECT_TRUE(b.sidechain);
     EXPECT_EQ(b.model, "claude-haiku-4-5-20251001");
     EXPECT_EQ(b.web_search, 3);
     EXPECT_TRUE(b.us_geo);
 }
 
-TEST(SqliteStore, ReportedCostIsPassedThroughComputedIsNot) {
-    TempDir dir;
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
+TEST_F(SqliteStore, ReportedCostIsPassedThroughComputedIsNot) {
     Event reported = call("msg_r", kT0, 1);
     reported.cost_usd = 0.125;
     reported.cost_source = CostSource::reported;
     Event computed = call("msg_c", kT0 + kMinute, 1);
     computed.cost_usd = 9.0;
     computed.cost_source = CostSource::computed;
-    ASSERT_TRUE(commit(*store, {reported, computed}).ok());
-    const auto rows = scan(*store);
+    ASSERT_TRUE(commit_batch(*store_, {reported, computed}).ok());
+    const auto rows = scan_rows(*store_);
     ASSERT_EQ(rows.size(), 2u);
     ASSERT_TRUE(rows[0].reported_cost.has_value());
     EXPECT_DOUBLE_EQ(*rows[0].reported_cost, 0.125);
     EXPECT_FALSE(rows[1].reported_cost.has_value());
 }
 
-TEST(SqliteStore, OnlyTranscriptApiRequestsAreUsage) {
-    TempDir dir;
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
+TEST_F(SqliteStore, OnlyTranscriptApiRequestsAreUsage) {
     Event tool = call("tool_1", kT0, 0);
     tool.kind = EventKind::tool_end;
     Event otel = call("otel_1", kT0, 5);
     otel.source = Source::otel;
-    ASSERT_TRUE(commit(*store, {tool, otel, call("msg_1", kT0, 5)}).ok());
-    EXPECT_EQ(scan(*store).size(), 1u);
+    ASSERT_TRUE(commit_batch(*store_, {tool, otel, call("msg_1", kT0, 5)}).ok());
+    EXPECT_EQ(scan_rows(*store_).size(), 1u);
 }
 
-TEST(SqliteStore, SecondCopyKeepsLargestCounts) {
+TEST_F(SqliteStore, SecondCopyKeepsLargestCounts) {
     for (const bool final_first : {false, true}) {
-        TempDir dir;
-        auto store = open_store(dir.path() / "at.db");
+        auto store =
+            open_store(dir_.path() / (final_first ? "final-first.db" : "partial-first.db"));
         ASSERT_NE(store, nullptr);
         Event partial = call("msg_1", kT0, 5);  // streaming snapshot
         Event final_copy = call("msg_1", kT0 + 2'000'000, 120);
         if (final_first) std::swap(partial, final_copy);
-        ASSERT_TRUE(commit(*store, {partial}).ok());
-        ASSERT_TRUE(commit(*store, {final_copy}).ok());
-        ASSERT_TRUE(commit(*store, {partial}).ok());  // a replay changes nothing
-        const auto rows = scan(*store);
+        ASSERT_TRUE(commit_batch(*store, {partial}).ok());
+        ASSERT_TRUE(commit_batch(*store, {final_copy}).ok());
+        ASSERT_TRUE(commit_batch(*store, {partial}).ok());  // a replay changes nothing
+        const auto rows = scan_rows(*store);
         ASSERT_EQ(rows.size(), 1u) << final_first;
-        EXPECT_EQ(rows[0].output, 120) << final_first;
+        EXPECT_EQ(rows[0].out, 120) << final_first;
         EXPECT_EQ(rows[0].ts, kT0 + 2'000'000) << final_first;  // the winning copy's time
     }
 }
 
-TEST(SqliteStore, MainCopyWinsOverSidechainReplayInEitherOrder) {
+TEST_F(SqliteStore, MainCopyWinsOverSidechainReplayInEitherOrder) {
     for (const bool replay_first : {false, true}) {
-        TempDir dir;
-        auto store = open_store(dir.path() / "at.db");
+        auto store = open_store(dir_.path() / (replay_first ? "replay-first.db" : "main-first.db"));
         ASSERT_NE(store, nullptr);
         const Event main_copy = call("msg_B", kT0, 30);
         Event replay = call("msg_B", kT0 + 25 * kMinute, 30);  // /btw aside replay: later
@@ -273,92 +207,79 @@ TEST(SqliteStore, MainCopyWinsOverSidechainReplayInEitherOrder) {
         replay.is_sidechain = true;
         replay.agent_id = "aside_question-0f3a";
         if (replay_first) {
-            ASSERT_TRUE(commit(*store, {replay}).ok());
-            ASSERT_TRUE(commit(*store, {main_copy}).ok());
+            ASSERT_TRUE(commit_batch(*store, {replay}).ok());
+            ASSERT_TRUE(commit_batch(*store, {main_copy}).ok());
         } else {
-            ASSERT_TRUE(commit(*store, {main_copy}).ok());
-            ASSERT_TRUE(commit(*store, {replay}).ok());
+            ASSERT_TRUE(commit_batch(*store, {main_copy}).ok());
+            ASSERT_TRUE(commit_batch(*store, {replay}).ok());
         }
-        const auto rows = scan(*store);
+        const auto rows = scan_rows(*store);
         ASSERT_EQ(rows.size(), 1u);
         EXPECT_EQ(rows[0].ts, kT0) << replay_first;
-        EXPECT_EQ(rows[0].agent_id, "") << replay_first;
+        EXPECT_EQ(rows[0].agent, "") << replay_first;
         EXPECT_FALSE(rows[0].sidechain) << replay_first;
-        EXPECT_EQ(rows[0].output, 30);
+        EXPECT_EQ(rows[0].out, 30);
     }
 }
 
-TEST(SqliteStore, InvalidEventRollsBackWholeBatch) {
-    TempDir dir;
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
+TEST_F(SqliteStore, InvalidEventRollsBackWholeBatch) {
     Event bad = call("msg_bad", kT0 + kMinute, 1);
     bad.session_id.clear();
     FileCheckpoint cp;
     cp.path = "/x/s.jsonl";
     cp.offset = 10;
-    const Status s = commit(*store, {call("msg_good", kT0, 1), bad}, {cp});
+    const Status s = commit_batch(*store_, {call("msg_good", kT0, 1), bad}, {cp});
     ASSERT_FALSE(s.ok());
     EXPECT_NE(s.error().message.find("session_id"), std::string::npos) << s.error().message;
-    EXPECT_TRUE(scan(*store).empty());
-    auto cps = store->load_checkpoints();
+    EXPECT_TRUE(scan_rows(*store_).empty());
+    auto cps = store_->load_checkpoints();
     ASSERT_TRUE(cps.ok());
     EXPECT_TRUE(cps->empty());
     // The store is still usable afterwards.
-    ASSERT_TRUE(commit(*store, {call("msg_good", kT0, 1)}, {cp}).ok());
-    EXPECT_EQ(scan(*store).size(), 1u);
-    ASSERT_TRUE(store->load_checkpoints().ok());
-    EXPECT_EQ(store->load_checkpoints()->size(), 1u);
+    ASSERT_TRUE(commit_batch(*store_, {call("msg_good", kT0, 1)}, {cp}).ok());
+    EXPECT_EQ(scan_rows(*store_).size(), 1u);
+    ASSERT_TRUE(store_->load_checkpoints().ok());
+    EXPECT_EQ(store_->load_checkpoints()->size(), 1u);
 }
 
 // "Batches written since the last commit become durable together, or not at all."
-TEST(SqliteStore, FailedWriteDropsEverythingSinceLastCommit) {
-    TempDir dir;
-    const fs::path db = dir.path() / "at.db";
-    auto store = open_store(db);
-    ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(commit(*store, {call("msg_0", kT0, 1)}).ok());
+TEST_F(SqliteStore, FailedWriteDropsEverythingSinceLastCommit) {
+    ASSERT_TRUE(commit_batch(*store_, {call("msg_0", kT0, 1)}).ok());
 
     FileCheckpoint cp;
     cp.path = "/x/s.jsonl";
-    ASSERT_TRUE(write(*store, {call("msg_1", kT0 + kMinute, 1)}, {cp}).ok());
+    ASSERT_TRUE(write_batch(*store_, {call("msg_1", kT0 + kMinute, 1)}, {cp}).ok());
     Event bad = call("msg_2", kT0 + 2 * kMinute, 1);
     bad.model.clear();  // api_request without model
-    EXPECT_FALSE(write(*store, {bad}).ok());
-    (void)store->commit();
+    EXPECT_FALSE(write_batch(*store_, {bad}).ok());
+    (void)store_->commit();
 
-    const auto rows = scan(*store);
+    const auto rows = scan_rows(*store_);
     ASSERT_EQ(rows.size(), 1u);  // only the batch committed before
     EXPECT_EQ(rows[0].ts, kT0);
-    ASSERT_TRUE(store->load_checkpoints().ok());
-    EXPECT_TRUE(store->load_checkpoints()->empty());
-    store.reset();
-    auto reopened = open_store(db);
+    ASSERT_TRUE(store_->load_checkpoints().ok());
+    EXPECT_TRUE(store_->load_checkpoints()->empty());
+    store_.reset();
+    auto reopened = open_store(db_);
     ASSERT_NE(reopened, nullptr);
-    EXPECT_EQ(scan(*reopened).size(), 1u);
+    EXPECT_EQ(scan_rows(*reopened).size(), 1u);
 }
 
-TEST(SqliteStore, WritesBecomeDurableOnCommitOnly) {
-    TempDir dir;
-    const fs::path db = dir.path() / "at.db";
-    {
-        auto store = open_store(db);
-        ASSERT_NE(store, nullptr);
-        ASSERT_TRUE(write(*store, {call("msg_1", kT0, 1)}).ok());
-        ASSERT_TRUE(write(*store, {call("msg_2", kT0 + kMinute, 1)}).ok());
-        ASSERT_TRUE(store->commit().ok());
-        ASSERT_TRUE(write(*store, {call("msg_3", kT0 + 2 * kMinute, 1)}).ok());
-        // Closed without a commit: msg_3 is dropped, the next import redoes it.
-    }
-    auto store = open_store(db);
+TEST_F(SqliteStore, WritesBecomeDurableOnCommitOnly) {
+    ASSERT_TRUE(write_batch(*store_, {call("msg_1", kT0, 1)}).ok());
+    ASSERT_TRUE(write_batch(*store_, {call("msg_2", kT0 + kMinute, 1)}).ok());
+    ASSERT_TRUE(store_->commit().ok());
+    ASSERT_TRUE(write_batch(*store_, {call("msg_3", kT0 + 2 * kMinute, 1)}).ok());
+    // Closed without a commit: msg_3 is dropped, the next import redoes it.
+    store_.reset();
+
+    auto store = open_store(db_);
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(scan(*store).size(), 2u);
+    EXPECT_EQ(scan_rows(*store).size(), 2u);
     EXPECT_TRUE(store->commit().ok());  // nothing pending: a no-op
 }
 
-TEST(SqliteStore, CheckpointsRoundTripAndHealth) {
-    TempDir dir;
-    const fs::path db = dir.path() / "at.db";
+TEST_F(SqliteStore, CheckpointsRoundTripAndHealth) {
     FileCheckpoint a;
     a.path = "/p/-home-dev-app/s1.jsonl";
     a.device = std::numeric_limits<uint64_t>::max() - 1;  // beyond int64
@@ -377,16 +298,14 @@ TEST(SqliteStore, CheckpointsRoundTripAndHealth) {
     b.path = "/p/-home-dev-app/unreadable.jsonl";
     b.malformed_lines = 3;
     b.error = "Permission denied";
-    {
-        auto store = open_store(db);
-        ASSERT_NE(store, nullptr);
-        ASSERT_TRUE(commit(*store, {}, {a, b}).ok());
-        // Replacing a checkpoint keeps one row per path.
-        FileCheckpoint b2 = b;
-        b2.malformed_lines = 5;
-        ASSERT_TRUE(commit(*store, {}, {b2}).ok());
-    }
-    auto store = open_store(db);
+    ASSERT_TRUE(commit_batch(*store_, {}, {a, b}).ok());
+    // Replacing a checkpoint keeps one row per path.
+    FileCheckpoint b2 = b;
+    b2.malformed_lines = 5;
+    ASSERT_TRUE(commit_batch(*store_, {}, {b2}).ok());
+    store_.reset();
+
+    auto store = open_store(db_);
     ASSERT_NE(store, nullptr);
     auto loaded = store->load_checkpoints();
     ASSERT_TRUE(loaded.ok());
@@ -419,32 +338,30 @@ TEST(SqliteStore, CheckpointsRoundTripAndHealth) {
     EXPECT_EQ(health->files_unreadable, 1u);
 }
 
-TEST(SqliteStore, ScanFilters) {
-    TempDir dir;
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
+TEST_F(SqliteStore, ScanFilters) {
     Event other = call("msg_o", kT0 + 2 * kMinute, 1);
     other.project = "-home-dev-other";
     other.cwd = "/home/dev/other";
     ASSERT_TRUE(
-        commit(*store, {call("msg_0", kT0, 1), call("msg_1", kT0 + kMinute, 1), other}).ok());
+        commit_batch(*store_, {call("msg_0", kT0, 1), call("msg_1", kT0 + kMinute, 1), other})
+            .ok());
 
     UsageFilter window;
     window.since = kT0 + kMinute;      // inclusive
     window.until = kT0 + 2 * kMinute;  // exclusive
-    auto rows = scan(*store, window);
+    auto rows = scan_rows(*store_, window);
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0].ts, kT0 + kMinute);
 
     UsageFilter by_key;
     by_key.project = "-home-dev-other";
-    EXPECT_EQ(scan(*store, by_key).size(), 1u);
+    EXPECT_EQ(scan_rows(*store_, by_key).size(), 1u);
     UsageFilter by_cwd;
     by_cwd.project = "/home/dev/app";
-    EXPECT_EQ(scan(*store, by_cwd).size(), 2u);
+    EXPECT_EQ(scan_rows(*store_, by_cwd).size(), 2u);
     UsageFilter none;
     none.project = "-nope";
-    EXPECT_TRUE(scan(*store, none).empty());
+    EXPECT_TRUE(scan_rows(*store_, none).empty());
 }
 
 }  // namespace

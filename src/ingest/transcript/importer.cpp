@@ -29,7 +29,8 @@ namespace {
 constexpr uint32_t kHeadBytes = 4096;
 constexpr size_t kFlushRecords = 4096;       // per-file records held before handing off
 constexpr size_t kEventsPerCommit = 262144;  // made durable at least this often...
-constexpr auto kCommitInterval = std::chrono::seconds(2);  // ...and at least this often
+constexpr auto kCommitInterval = std::chrono::milliseconds(250);  // ...and this often,
+// so the store can move committed data to disk while the scan goes on
 
 // Which copy of a response to keep: the final streaming snapshot (largest
 // output), then the main-thread copy over a sidechain replay, then the later
@@ -74,8 +75,8 @@ Event to_event(AssistantRecord&& r, const TranscriptFile& file, TimestampUs inge
     e.kind = EventKind::api_request;
     e.ts = r.ts;
     e.ingest_ts = ingest_ts;
-    e.session_id = r.session_id.empty() ? file.session_hint : std::move(r.session_id);
-    e.agent_id = r.agent_id.empty() ? file.agent_hint : std::move(r.agent_id);
+    e.session_id = r.session_id.empty() ? file.session_hint : r.session_id;
+    e.agent_id = r.agent_id.empty() ? file.agent_hint : r.agent_id;
     e.message_id = std::move(r.message_id);
     e.request_id = std::move(r.request_id);
     e.parent_uuid = std::move(r.parent_uuid);

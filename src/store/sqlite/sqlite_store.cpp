@@ -10,6 +10,7 @@
 
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
+#include "store/sqlite/wal_checkpointer.hpp"
 
 namespace agent_trace {
 namespace {
@@ -101,7 +102,8 @@ public:
                 db_.get(),
                 "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                 "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-                "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=2048; PRAGMA mmap_size=1073741824;");
+                "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=2048; PRAGMA "
+                "mmap_size=1073741824;");
             !s) {
             return s;
         }
@@ -118,6 +120,11 @@ public:
     [[nodiscard]] std::string describe() const override { return "sqlite:" + path_; }
 
     Status write(ImportBatch& batch) override {
+        if (!checkpointer_) {
+            // A bulk writer: checkpoint in the background from now on.
+            (void)sqlite::exec(db_.get(), "PRAGMA wal_autocheckpoint=0");
+            checkpointer_ = std::make_unique<sqlite::WalCheckpointer>(path_);
+        }
         if (!in_transaction_) {
             if (auto s = sqlite::exec(db_.get(), "BEGIN IMMEDIATE"); !s) return s;
             in_transaction_ = true;
@@ -134,7 +141,11 @@ public:
         if (!in_transaction_) return Ok{};
         in_transaction_ = false;
         auto status = sqlite::exec(db_.get(), "COMMIT");
-        if (!status) (void)sqlite::exec(db_.get(), "ROLLBACK");
+        if (!status) {
+            (void)sqlite::exec(db_.get(), "ROLLBACK");
+            return status;
+        }
+        if (checkpointer_) checkpointer_->poke();
         return status;
     }
 
@@ -210,7 +221,7 @@ public:
             if (attrs.size() > 2) {
                 row.web_search_requests = attr_int(attrs, "web_search_requests");
                 row.us_inference_geo =
-                    attrs.find("\"inference_geo\":\"us\"") != std::string_view::npos;
+                    attrs.find(R"("inference_geo":"us")") != std::string_view::npos;
             }
             visit(row);
         }
@@ -370,6 +381,8 @@ private:
     Statement upsert_event_;
     Statement upsert_checkpoint_;
     bool in_transaction_ = false;
+    // Declared last: stopped before the connection above closes.
+    std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;
 };
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "../../support/test_support.hpp"
+
 namespace agent_trace::transcript {
 namespace {
 
@@ -73,7 +75,7 @@ Decoded decode(const std::string& line) {
     return decode(parser, line);
 }
 
-TimestampUs ts(const char* iso) { return parse_iso8601(iso).value(); }
+using testing_support::at;
 
 // A 1.0.x-style line: no cache_creation breakdown, no cwd/gitBranch.
 const std::string kV1Line =
@@ -103,7 +105,7 @@ TEST(DecodeAssistantLine, CapturedMainLine) {
     EXPECT_EQ(r.version, "2.1.332");
     EXPECT_EQ(r.speed, "standard");
     EXPECT_EQ(r.inference_geo, "");
-    EXPECT_EQ(r.ts, ts("2026-11-25T20:42:57.397Z"));
+    EXPECT_EQ(r.ts, at("2026-11-25T20:42:57.397Z"));
     EXPECT_EQ(r.input_tokens, 1200);
     EXPECT_EQ(r.output_tokens, 45);
     EXPECT_EQ(r.cache_write_5m_tokens, 9000);
@@ -229,7 +231,7 @@ TEST(DecodeAssistantLine, OddCountsAndExtras) {
         R"("inference_geo":"us","speed":"fast"}}})";
     const Decoded d = decode(line);
     ASSERT_EQ(d.result.outcome, LineOutcome::assistant) << d.result.detail;
-    EXPECT_EQ(d.record.ts, ts("2026-03-02T00:15:00Z"));
+    EXPECT_EQ(d.record.ts, at("2026-03-02T00:15:00Z"));
     EXPECT_EQ(d.record.input_tokens, 0);    // negative counts as 0
     EXPECT_EQ(d.record.output_tokens, 12);  // doubles are truncated
     EXPECT_EQ(d.record.cache_read_tokens, 0);

@@ -3,68 +3,21 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "../../support/test_support.hpp"
 
 namespace agent_trace::transcript {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::path(::testing::TempDir()) / "discovery_XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed for " << tmpl;
-        // Canonical, so paths compare equal to what discovery reports.
-        path_ = fs::canonical(tmpl);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
-
-class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const std::optional<std::string>& value) : name_(name) {
-        if (const char* old = std::getenv(name)) old_ = old;
-        if (value) {
-            ::setenv(name, value->c_str(), 1);
-        } else {
-            ::unsetenv(name);
-        }
-    }
-    ~ScopedEnv() {
-        if (old_) {
-            ::setenv(name_.c_str(), old_->c_str(), 1);
-        } else {
-            ::unsetenv(name_.c_str());
-        }
-    }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-private:
-    std::string name_;
-    std::optional<std::string> old_;
-};
-
-void write_file(const fs::path& path, const std::string& content) {
-    fs::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << content;
-}
+using testing_support::ScopedEnv;
+using testing_support::TempDir;
+using testing_support::write_file;
 
 const TranscriptFile* find(const DiscoveryResult& r, const fs::path& path) {
     for (const auto& f : r.files) {
@@ -75,46 +28,40 @@ const TranscriptFile* find(const DiscoveryResult& r, const fs::path& path) {
 
 // ------------------------------------------------------------------ describe
 
+void expect_described(const std::string& path, const char* project, const char* session_hint,
+                      const char* agent_hint) {
+    const TranscriptFile f = describe_transcript_path(path);
+    EXPECT_EQ(f.project, project) << path;
+    EXPECT_EQ(f.session_hint, session_hint) << path;
+    EXPECT_EQ(f.agent_hint, agent_hint) << path;
+}
+
 TEST(DescribeTranscriptPath, SessionFile) {
-    const auto f = describe_transcript_path(
-        "/home/u/.claude/projects/-home-u-src-app/1b2c3d4e-0000-4000-8000-000000000001.jsonl");
-    EXPECT_EQ(f.project, "-home-u-src-app");
-    EXPECT_EQ(f.session_hint, "1b2c3d4e-0000-4000-8000-000000000001");
-    EXPECT_EQ(f.agent_hint, "");
+    expect_described(
+        "/home/u/.claude/projects/-home-u-src-app/1b2c3d4e-0000-4000-8000-000000000001.jsonl",
+        "-home-u-src-app", "1b2c3d4e-0000-4000-8000-000000000001", "");
 }
 
 TEST(DescribeTranscriptPath, SubagentFile) {
-    const auto f = describe_transcript_path(
-        "/p/projects/-home-u-src-app/sess-1/subagents/agent-a667bcb3871ba1ad8.jsonl");
-    EXPECT_EQ(f.project, "-home-u-src-app");
-    EXPECT_EQ(f.session_hint, "sess-1");
-    EXPECT_EQ(f.agent_hint, "a667bcb3871ba1ad8");
-
-    const auto aside = describe_transcript_path(
-        "/p/projects/-home-u-src-app/sess-1/subagents/agent-aside_question-0f3a.jsonl");
-    EXPECT_EQ(aside.session_hint, "sess-1");
-    EXPECT_EQ(aside.agent_hint, "aside_question-0f3a");
+    expect_described("/p/projects/-home-u-src-app/sess-1/subagents/agent-a667bcb3871ba1ad8.jsonl",
+                     "-home-u-src-app", "sess-1", "a667bcb3871ba1ad8");
+    expect_described("/p/projects/-home-u-src-app/sess-1/subagents/agent-aside_question-0f3a.jsonl",
+                     "-home-u-src-app", "sess-1", "aside_question-0f3a");
 }
 
 TEST(DescribeTranscriptPath, NestedBelowSubagents) {
-    const auto f = describe_transcript_path(
-        "/p/projects/-home-u-src-app/sess-2/subagents/deeper/still/agent-abc.jsonl");
-    EXPECT_EQ(f.project, "-home-u-src-app");
-    EXPECT_EQ(f.session_hint, "sess-2");
-    EXPECT_EQ(f.agent_hint, "abc");
+    expect_described("/p/projects/-home-u-src-app/sess-2/subagents/deeper/still/agent-abc.jsonl",
+                     "-home-u-src-app", "sess-2", "abc");
 }
 
 TEST(DescribeTranscriptPath, LegacyAgentFile) {
-    const auto f = describe_transcript_path("/p/projects/-home-u-src-app/agent-1a2b3c4d.jsonl");
-    EXPECT_EQ(f.project, "-home-u-src-app");
-    EXPECT_EQ(f.session_hint, "");  // the lines carry the parent sessionId
-    EXPECT_EQ(f.agent_hint, "1a2b3c4d");
+    // No session in the path: the lines carry the parent sessionId.
+    expect_described("/p/projects/-home-u-src-app/agent-1a2b3c4d.jsonl", "-home-u-src-app", "",
+                     "1a2b3c4d");
 }
 
 TEST(DescribeTranscriptPath, RelativePath) {
-    const auto f = describe_transcript_path("-home-u-x/sess.jsonl");
-    EXPECT_EQ(f.project, "-home-u-x");
-    EXPECT_EQ(f.session_hint, "sess");
+    expect_described("-home-u-x/sess.jsonl", "-home-u-x", "sess", "");
 }
 
 // ------------------------------------------------------------------ discover
@@ -207,15 +154,22 @@ TEST(DiscoverTranscripts, SymlinkedRootListsFileOnce) {
 
 // ------------------------------------------------------------------ default roots
 
+// default_transcript_roots() under HOME=`home`, with XDG_CONFIG_HOME and
+// CLAUDE_CONFIG_DIR set to the values given (nullopt: unset).
+std::vector<std::string> roots_with(const fs::path& home, const std::optional<std::string>& xdg,
+                                    const std::optional<std::string>& claude_config_dir) {
+    ScopedEnv h("HOME", home.string());
+    ScopedEnv x("XDG_CONFIG_HOME", xdg);
+    ScopedEnv c("CLAUDE_CONFIG_DIR", claude_config_dir);
+    return default_transcript_roots();
+}
+
 TEST(DefaultTranscriptRoots, HomeDefaults) {
     TempDir dir;
     const fs::path home = dir.path() / "home";
     fs::create_directories(home / ".claude" / "projects");
     fs::create_directories(home / ".config" / "claude" / "projects");
-    ScopedEnv h("HOME", home.string());
-    ScopedEnv x("XDG_CONFIG_HOME", std::nullopt);
-    ScopedEnv c("CLAUDE_CONFIG_DIR", std::nullopt);
-    const auto roots = default_transcript_roots();
+    const auto roots = roots_with(home, std::nullopt, std::nullopt);
     ASSERT_EQ(roots.size(), 2u);
     EXPECT_EQ(roots[0], (home / ".config" / "claude" / "projects").string());
     EXPECT_EQ(roots[1], (home / ".claude" / "projects").string());
@@ -225,10 +179,7 @@ TEST(DefaultTranscriptRoots, OnlyExistingDirectories) {
     TempDir dir;
     const fs::path home = dir.path() / "home";
     fs::create_directories(home / ".claude" / "projects");
-    ScopedEnv h("HOME", home.string());
-    ScopedEnv x("XDG_CONFIG_HOME", std::nullopt);
-    ScopedEnv c("CLAUDE_CONFIG_DIR", std::nullopt);
-    const auto roots = default_transcript_roots();
+    const auto roots = roots_with(home, std::nullopt, std::nullopt);
     ASSERT_EQ(roots.size(), 1u);
     EXPECT_EQ(roots[0], (home / ".claude" / "projects").string());
 }
@@ -243,10 +194,8 @@ TEST(DefaultTranscriptRoots, ClaudeConfigDirCommaList) {
     fs::create_directories(a / "projects");
     fs::create_directories(b / "projects");
     fs::create_directories(no_projects);
-    ScopedEnv h("HOME", home.string());
-    ScopedEnv x("XDG_CONFIG_HOME", std::nullopt);
-    ScopedEnv c("CLAUDE_CONFIG_DIR", a.string() + "," + no_projects.string() + ",," + b.string());
-    const auto roots = default_transcript_roots();
+    const auto roots =
+        roots_with(home, std::nullopt, a.string() + "," + no_projects.string() + ",," + b.string());
     ASSERT_EQ(roots.size(), 2u);
     EXPECT_EQ(roots[0], (a / "projects").string());
     EXPECT_EQ(roots[1], (b / "projects").string());
@@ -264,10 +213,7 @@ TEST(DefaultTranscriptRoots, ClaudeConfigDirComesFirstAndHomeHistoryStays) {
     fs::create_directories(home / ".config" / "claude" / "projects");
     const fs::path cfg = dir.path() / "cfg";
     fs::create_directories(cfg / "projects");
-    ScopedEnv h("HOME", home.string());
-    ScopedEnv x("XDG_CONFIG_HOME", std::nullopt);
-    ScopedEnv c("CLAUDE_CONFIG_DIR", cfg.string());
-    const auto roots = default_transcript_roots();
+    const auto roots = roots_with(home, std::nullopt, cfg.string());
     ASSERT_EQ(roots.size(), 3u);
     EXPECT_EQ(roots[0], (cfg / "projects").string());
     EXPECT_EQ(roots[1], (home / ".config" / "claude" / "projects").string());
@@ -280,10 +226,7 @@ TEST(DefaultTranscriptRoots, XdgConfigHome) {
     const fs::path xdg = dir.path() / "xdg";
     fs::create_directories(home);
     fs::create_directories(xdg / "claude" / "projects");
-    ScopedEnv h("HOME", home.string());
-    ScopedEnv x("XDG_CONFIG_HOME", xdg.string());
-    ScopedEnv c("CLAUDE_CONFIG_DIR", std::nullopt);
-    const auto roots = default_transcript_roots();
+    const auto roots = roots_with(home, xdg.string(), std::nullopt);
     ASSERT_EQ(roots.size(), 1u);
     EXPECT_EQ(roots[0], (xdg / "claude" / "projects").string());
 }

@@ -4,11 +4,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
+
+#include "../../support/test_support.hpp"
 
 namespace agent_trace::transcript {
 namespace {
@@ -18,30 +18,8 @@ namespace fs = std::filesystem;
 constexpr size_t kMiB = 1 << 20;
 constexpr size_t kPadding = 64;
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::path(::testing::TempDir()) / "file_reader_XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed for " << tmpl;
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] fs::path file(const std::string& name) const { return path_ / name; }
-
-private:
-    fs::path path_;
-};
-
-void write_file(const fs::path& path, const std::string& content) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    ASSERT_TRUE(out.good()) << path;
-}
+using testing_support::TempDir;
+using testing_support::write_file;
 
 UniqueFd open_file(const fs::path& path) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -82,6 +60,44 @@ std::vector<ReadLine> read_all(LineReader& reader) {
     return out;
 }
 
+struct ReadResult {
+    std::vector<ReadLine> lines;
+    uint64_t pending_bytes = 0;
+    uint64_t bytes_read = 0;
+};
+
+// Reads the file with a fresh reader, from `start` until NextLine::end.
+ReadResult read_path(const fs::path& path, size_t max_line_bytes, uint64_t start = 0) {
+    UniqueFd fd = open_file(path);
+    LineReader reader(max_line_bytes, kPadding);
+    reader.reset(fd.get(), start);
+    std::vector<ReadLine> lines = read_all(reader);
+    return {std::move(lines), reader.pending_bytes(), reader.bytes_read()};
+}
+
+// Writes `content` to `path`, then reads it all back.
+ReadResult write_and_read(const fs::path& path, const std::string& content,
+                          size_t max_line_bytes = 64 * kMiB) {
+    write_file(path, content);
+    return read_path(path, max_line_bytes);
+}
+
+// `lines` as file content, each ended by '\n', and the offset just past each line.
+struct Joined {
+    std::string content;
+    std::vector<uint64_t> ends;
+};
+
+Joined join_lines(const std::vector<std::string>& lines) {
+    Joined j;
+    for (const auto& l : lines) {
+        j.content += l;
+        j.content += '\n';
+        j.ends.push_back(j.content.size());
+    }
+    return j;
+}
+
 TEST(LineReader, LinesAcrossChunkBoundaries) {
     TempDir dir;
     // ~300 KB lines cross the 1 MiB read chunk at several places; a 3 MB line
@@ -92,15 +108,9 @@ TEST(LineReader, LinesAcrossChunkBoundaries) {
     lines.push_back(make_line(13, 5));
     lines.push_back("");  // a blank line is still a line
     lines.push_back(make_line(15, 300'001));
-    std::string content;
-    std::vector<uint64_t> ends;
-    for (const auto& l : lines) {
-        content += l;
-        content += '\n';
-        ends.push_back(content.size());
-    }
+    const Joined file = join_lines(lines);
     const fs::path path = dir.file("big.jsonl");
-    write_file(path, content);
+    write_file(path, file.content);
 
     UniqueFd fd = open_file(path);
     LineReader reader(64 * kMiB, kPadding);
@@ -111,10 +121,10 @@ TEST(LineReader, LinesAcrossChunkBoundaries) {
         EXPECT_EQ(got[i].kind, NextLine::line) << i;
         EXPECT_EQ(got[i].text.size(), lines[i].size()) << i;
         EXPECT_TRUE(got[i].text == lines[i]) << "line " << i << " differs";
-        EXPECT_EQ(got[i].end_offset, ends[i]) << i;
+        EXPECT_EQ(got[i].end_offset, file.ends[i]) << i;
     }
     EXPECT_EQ(reader.pending_bytes(), 0u);
-    EXPECT_EQ(reader.bytes_read(), content.size());
+    EXPECT_EQ(reader.bytes_read(), file.content.size());
     // At the end, further calls keep saying end.
     Line line;
     auto again = reader.next(line);
@@ -124,38 +134,23 @@ TEST(LineReader, LinesAcrossChunkBoundaries) {
 
 TEST(LineReader, LastLineWithoutNewlineIsPending) {
     TempDir dir;
-    const fs::path path = dir.file("tail.jsonl");
-    write_file(path, "{\"a\":1}\n{\"b\":2}\n{\"c\":");
-
-    UniqueFd fd = open_file(path);
-    LineReader reader(64 * kMiB, kPadding);
-    reader.reset(fd.get(), 0);
-    const auto got = read_all(reader);
+    const ReadResult r = write_and_read(dir.file("tail.jsonl"), "{\"a\":1}\n{\"b\":2}\n{\"c\":");
+    const auto& got = r.lines;
     ASSERT_EQ(got.size(), 2u);
     EXPECT_EQ(got[0].text, "{\"a\":1}");
     EXPECT_EQ(got[0].end_offset, 8u);
     EXPECT_EQ(got[1].text, "{\"b\":2}");
     EXPECT_EQ(got[1].end_offset, 16u);
-    EXPECT_EQ(reader.pending_bytes(), 5u);
+    EXPECT_EQ(r.pending_bytes, 5u);
 }
 
 TEST(LineReader, EmptyFileAndCrLf) {
     TempDir dir;
-    const fs::path empty = dir.file("empty.jsonl");
-    write_file(empty, "");
-    {
-        UniqueFd fd = open_file(empty);
-        LineReader reader(64 * kMiB, kPadding);
-        reader.reset(fd.get(), 0);
-        EXPECT_TRUE(read_all(reader).empty());
-        EXPECT_EQ(reader.pending_bytes(), 0u);
-    }
-    const fs::path crlf = dir.file("crlf.jsonl");
-    write_file(crlf, "one\r\n\ntwo\n");
-    UniqueFd fd = open_file(crlf);
-    LineReader reader(64 * kMiB, kPadding);
-    reader.reset(fd.get(), 0);
-    const auto got = read_all(reader);
+    const ReadResult empty = write_and_read(dir.file("empty.jsonl"), "");
+    EXPECT_TRUE(empty.lines.empty());
+    EXPECT_EQ(empty.pending_bytes, 0u);
+
+    const auto got = write_and_read(dir.file("crlf.jsonl"), "one\r\n\ntwo\n").lines;
     ASSERT_EQ(got.size(), 3u);
     EXPECT_EQ(got[0].text, "one\r");  // the reader splits on '\n' only
     EXPECT_EQ(got[1].text, "");
@@ -167,32 +162,23 @@ TEST(LineReader, EmptyFileAndCrLf) {
 TEST(LineReader, StartOffsetResumesMidFile) {
     TempDir dir;
     std::vector<std::string> lines;
-    std::string content;
-    std::vector<uint64_t> ends;
-    for (size_t i = 0; i < 8; ++i) {
-        lines.push_back(make_line(i, 200'000 + i));
-        content += lines.back() + "\n";
-        ends.push_back(content.size());
-    }
+    for (size_t i = 0; i < 8; ++i) lines.push_back(make_line(i, 200'000 + i));
+    const Joined file = join_lines(lines);
     const fs::path path = dir.file("resume.jsonl");
-    write_file(path, content);
+    write_file(path, file.content);
 
-    UniqueFd fd = open_file(path);
-    LineReader reader(64 * kMiB, kPadding);
-    reader.reset(fd.get(), ends[4]);
-    const auto got = read_all(reader);
-    ASSERT_EQ(got.size(), 3u);
+    const ReadResult r = read_path(path, 64 * kMiB, file.ends[4]);
+    ASSERT_EQ(r.lines.size(), 3u);
     for (size_t i = 0; i < 3; ++i) {
-        EXPECT_TRUE(got[i].text == lines[5 + i]) << i;
-        EXPECT_EQ(got[i].end_offset, ends[5 + i]) << i;  // offsets stay absolute
+        EXPECT_TRUE(r.lines[i].text == lines[5 + i]) << i;
+        EXPECT_EQ(r.lines[i].end_offset, file.ends[5 + i]) << i;  // offsets stay absolute
     }
-    EXPECT_EQ(reader.bytes_read(), content.size() - ends[4]);
+    EXPECT_EQ(r.bytes_read, file.content.size() - file.ends[4]);
 
     // Starting exactly at the end reads nothing.
-    LineReader at_end(64 * kMiB, kPadding);
-    at_end.reset(fd.get(), content.size());
-    EXPECT_TRUE(read_all(at_end).empty());
-    EXPECT_EQ(at_end.pending_bytes(), 0u);
+    const ReadResult at_end = read_path(path, 64 * kMiB, file.content.size());
+    EXPECT_TRUE(at_end.lines.empty());
+    EXPECT_EQ(at_end.pending_bytes, 0u);
 }
 
 TEST(LineReader, OversizedLineIsSkippedAndReadingGoesOn) {
@@ -202,13 +188,8 @@ TEST(LineReader, OversizedLineIsSkippedAndReadingGoesOn) {
     const std::string after1 = "{\"after\":1}";
     const std::string after2 = make_line(4, 400'000);
     const std::string content = before + "\n" + huge + "\n" + after1 + "\n" + after2 + "\n";
-    const fs::path path = dir.file("oversized.jsonl");
-    write_file(path, content);
-
-    UniqueFd fd = open_file(path);
-    LineReader reader(1 * kMiB, kPadding);
-    reader.reset(fd.get(), 0);
-    const auto got = read_all(reader);
+    const ReadResult r = write_and_read(dir.file("oversized.jsonl"), content, 1 * kMiB);
+    const auto& got = r.lines;
     ASSERT_EQ(got.size(), 4u);
     EXPECT_EQ(got[0].kind, NextLine::line);
     EXPECT_EQ(got[0].text, before);
@@ -220,19 +201,14 @@ TEST(LineReader, OversizedLineIsSkippedAndReadingGoesOn) {
     EXPECT_EQ(got[3].kind, NextLine::line);
     EXPECT_TRUE(got[3].text == after2);
     EXPECT_EQ(got[3].end_offset, content.size());
-    EXPECT_EQ(reader.pending_bytes(), 0u);
+    EXPECT_EQ(r.pending_bytes, 0u);
 }
 
 TEST(LineReader, TwoOversizedLinesInARow) {
     TempDir dir;
     const std::string content =
         make_line(0, 2 * kMiB + 3) + "\n" + make_line(1, 5 * kMiB) + "\nok\n";
-    const fs::path path = dir.file("two.jsonl");
-    write_file(path, content);
-    UniqueFd fd = open_file(path);
-    LineReader reader(1 * kMiB, kPadding);
-    reader.reset(fd.get(), 0);
-    const auto got = read_all(reader);
+    const auto got = write_and_read(dir.file("two.jsonl"), content, 1 * kMiB).lines;
     ASSERT_EQ(got.size(), 3u);
     EXPECT_EQ(got[0].kind, NextLine::oversized);
     EXPECT_EQ(got[0].end_offset, 2 * kMiB + 4);
@@ -245,15 +221,10 @@ TEST(LineReader, TwoOversizedLinesInARow) {
 TEST(LineReader, OversizedLineWithoutNewlineIsPending) {
     TempDir dir;
     const std::string content = "{\"a\":1}\n" + make_line(7, 3 * kMiB);
-    const fs::path path = dir.file("oversized_tail.jsonl");
-    write_file(path, content);
-    UniqueFd fd = open_file(path);
-    LineReader reader(1 * kMiB, kPadding);
-    reader.reset(fd.get(), 0);
-    const auto got = read_all(reader);
-    ASSERT_EQ(got.size(), 1u);
-    EXPECT_EQ(got[0].text, "{\"a\":1}");
-    EXPECT_GT(reader.pending_bytes(), 0u);
+    const ReadResult r = write_and_read(dir.file("oversized_tail.jsonl"), content, 1 * kMiB);
+    ASSERT_EQ(r.lines.size(), 1u);
+    EXPECT_EQ(r.lines[0].text, "{\"a\":1}");
+    EXPECT_GT(r.pending_bytes, 0u);
 }
 
 // "Longer lines are skipped": a line of exactly max_line_bytes is not longer
@@ -261,13 +232,7 @@ TEST(LineReader, OversizedLineWithoutNewlineIsPending) {
 TEST(LineReader, LineOfExactlyMaxBytesIsRead) {
     TempDir dir;
     const std::string exact = make_line(9, 1 * kMiB);
-    const std::string content = exact + "\nnext\n";
-    const fs::path path = dir.file("exact.jsonl");
-    write_file(path, content);
-    UniqueFd fd = open_file(path);
-    LineReader reader(1 * kMiB, kPadding);
-    reader.reset(fd.get(), 0);
-    const auto got = read_all(reader);
+    const auto got = write_and_read(dir.file("exact.jsonl"), exact + "\nnext\n", 1 * kMiB).lines;
     ASSERT_EQ(got.size(), 2u);
     EXPECT_EQ(got[0].kind, NextLine::line);
     EXPECT_EQ(got[0].text.size(), exact.size());

@@ -3,42 +3,31 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "store/sqlite/sqlite_store.hpp"
+#include "../../support/store_support.hpp"
+#include "../../support/test_support.hpp"
 
 namespace agent_trace::transcript {
 namespace {
 
 namespace fs = std::filesystem;
 
+using testing_support::append_file;
+using testing_support::at;
+using testing_support::checkpoints_by_path;
+using testing_support::open_store;
+using testing_support::scan_rows;
+using testing_support::TempDir;
+using testing_support::write_lines;
+using Row = testing_support::StoredRow;
+
 constexpr const char* kSonnet = "claude-sonnet-4-5-20250929";
 constexpr const char* kHaiku = "claude-haiku-4-5-20251001";
-
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::path(::testing::TempDir()) / "importer_XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed for " << tmpl;
-        path_ = fs::canonical(tmpl);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 // One assistant line (one content block of a response), 2.x shape.
 struct Block {
@@ -77,17 +66,6 @@ std::string user_line(const std::string& session, const std::string& text, bool 
     return R"({"parentUuid":null,"isSidechain":)" + std::string(sidechain ? "true" : "false") +
            R"(,"type":"user","message":{"role":"user","content":")" + text + R"("},"uuid":"u-)" +
            session + R"(","timestamp":"2026-03-02T09:59:00.000Z","sessionId":")" + session + "\"}";
-}
-
-void write_lines(const fs::path& path, const std::vector<std::string>& lines) {
-    fs::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    for (const auto& l : lines) out << l << '\n';
-}
-
-void append(const fs::path& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::app);
-    out << text;
 }
 
 // Response A written as three blocks; the first two carry a streaming snapshot.
@@ -184,33 +162,10 @@ Tree write_tree(const fs::path& base) {
     return t;
 }
 
-struct Row {
-    TimestampUs ts = 0;
-    std::string session, agent, project, model;
-    int64_t in = 0, out = 0, w5 = 0, w1 = 0, read = 0;
-    bool sidechain = false;
-    bool operator==(const Row&) const = default;
-};
-
-std::vector<Row> rows_of(Store& store) {
-    std::vector<Row> rows;
-    const Status s = store.scan_usage({}, [&](const UsageRow& r) {
-        rows.push_back({r.ts, std::string(r.session_id), std::string(r.agent_id),
-                        std::string(r.project), std::string(r.model), r.input_tokens,
-                        r.output_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens,
-                        r.cache_read_tokens, r.is_sidechain});
-    });
-    EXPECT_TRUE(s.ok());
-    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.ts < b.ts; });
-    return rows;
-}
-
-TimestampUs ts(const char* iso) { return parse_iso8601(iso).value(); }
-
-std::unique_ptr<Store> open_store(const fs::path& path) {
-    auto store = open_sqlite_store(path.string());
-    EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
-    return store.ok() ? std::move(*store) : nullptr;
+ImportSummary run_import(Store& store, const ImportOptions& options) {
+    auto result = import_transcripts(options, store, store);
+    EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
+    return result.ok() ? std::move(*result) : ImportSummary{};
 }
 
 ImportSummary run_import(Store& store, const std::vector<std::string>& roots, unsigned threads = 2,
@@ -219,15 +174,13 @@ ImportSummary run_import(Store& store, const std::vector<std::string>& roots, un
     options.roots = roots;
     options.threads = threads;
     options.full = full;
-    auto result = import_transcripts(options, store, store);
-    EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
-    return result.ok() ? std::move(*result) : ImportSummary{};
+    return run_import(store, options);
 }
 
 void expect_tree_rows(const std::vector<Row>& rows) {
     ASSERT_EQ(rows.size(), 6u);
     // G: legacy subagent file, attributed to the sessionId in its lines.
-    EXPECT_EQ(rows[0].ts, ts("2026-03-02T09:00:00Z"));
+    EXPECT_EQ(rows[0].ts, at("2026-03-02T09:00:00Z"));
     EXPECT_EQ(rows[0].session, "sess-old");
     EXPECT_EQ(rows[0].agent, "1a2b3c4d");
     EXPECT_EQ(rows[0].project, "-home-dev-old");
@@ -235,7 +188,7 @@ void expect_tree_rows(const std::vector<Row>& rows) {
     EXPECT_EQ(rows[0].out, 11);
     // A: three blocks + three resumed copies -> one call with the final output count.
     const Row& a = rows[1];
-    EXPECT_EQ(a.ts, ts("2026-03-02T10:00:03Z"));
+    EXPECT_EQ(a.ts, at("2026-03-02T10:00:03Z"));
     EXPECT_EQ(a.session, "sess-main");
     EXPECT_EQ(a.agent, "");
     EXPECT_EQ(a.project, "-home-dev-app");
@@ -248,7 +201,7 @@ void expect_tree_rows(const std::vector<Row>& rows) {
     EXPECT_FALSE(a.sidechain);
     // B: the aside replay does not move it to the aside or to 10:30.
     const Row& b = rows[2];
-    EXPECT_EQ(b.ts, ts("2026-03-02T10:05:00Z"));
+    EXPECT_EQ(b.ts, at("2026-03-02T10:05:00Z"));
     EXPECT_EQ(b.session, "sess-main");
     EXPECT_EQ(b.agent, "");
     EXPECT_FALSE(b.sidechain);
@@ -257,7 +210,7 @@ void expect_tree_rows(const std::vector<Row>& rows) {
     EXPECT_EQ(b.read, 3000);
     // E: subagent call, counted in the parent session.
     const Row& e = rows[3];
-    EXPECT_EQ(e.ts, ts("2026-03-02T10:10:00Z"));
+    EXPECT_EQ(e.ts, at("2026-03-02T10:10:00Z"));
     EXPECT_EQ(e.session, "sess-main");
     EXPECT_EQ(e.agent, "a11");
     EXPECT_EQ(e.project, "-home-dev-app");
@@ -267,35 +220,39 @@ void expect_tree_rows(const std::vector<Row>& rows) {
     EXPECT_EQ(e.out, 40);
     // D: the aside's own answer, in the parent session, agent from the file name.
     const Row& d = rows[4];
-    EXPECT_EQ(d.ts, ts("2026-03-02T10:31:00Z"));
+    EXPECT_EQ(d.ts, at("2026-03-02T10:31:00Z"));
     EXPECT_EQ(d.session, "sess-main");
     EXPECT_EQ(d.agent, "aside_question-0f3a");
     EXPECT_TRUE(d.sidechain);
     EXPECT_EQ(d.out, 15);
     // C: the resumed session's own call.
     const Row& c = rows[5];
-    EXPECT_EQ(c.ts, ts("2026-03-02T11:00:00Z"));
+    EXPECT_EQ(c.ts, at("2026-03-02T11:00:00Z"));
     EXPECT_EQ(c.session, "sess-resumed");
     EXPECT_EQ(c.out, 10);
 }
 
-std::map<std::string, FileCheckpoint> checkpoints(Store& store) {
-    auto loaded = store.load_checkpoints();
-    EXPECT_TRUE(loaded.ok());
-    std::map<std::string, FileCheckpoint> out;
-    if (loaded.ok()) {
-        for (auto& cp : *loaded) out[cp.path] = cp;
+// Every test starts from the hand-written tree below <dir>/projects and an empty
+// store at <dir>/at.db. Tests that need files of their own put them in another
+// root beside the tree and import only that.
+class ImportTranscripts : public ::testing::Test {
+protected:
+    void SetUp() override {
+        store_ = open_store(dir_.path() / "at.db");
+        ASSERT_NE(store_, nullptr);
     }
-    return out;
-}
 
-TEST(ImportTranscripts, CountsEachResponseOnce) {
-    TempDir dir;
-    const Tree tree = write_tree(dir.path());
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
+    ImportSummary import_tree(unsigned threads = 2, bool full = false) {
+        return run_import(*store_, {tree_.root.string()}, threads, full);
+    }
 
-    const ImportSummary s = run_import(*store, {tree.root.string()});
+    TempDir dir_;
+    const Tree tree_ = write_tree(dir_.path());
+    std::unique_ptr<Store> store_;
+};
+
+TEST_F(ImportTranscripts, CountsEachResponseOnce) {
+    const ImportSummary s = import_tree();
     EXPECT_TRUE(s.errors.empty());
     EXPECT_EQ(s.files_seen, 5u);
     EXPECT_EQ(s.files_read, 5u);
@@ -310,67 +267,57 @@ TEST(ImportTranscripts, CountsEachResponseOnce) {
     // non-usage events (session markers) the importer adds.
     EXPECT_GE(s.events_written, 8u);
     ASSERT_EQ(s.problems.size(), 1u);
-    EXPECT_EQ(s.problems[0].path, tree.main.string());
+    EXPECT_EQ(s.problems[0].path, tree_.main.string());
     EXPECT_EQ(s.problems[0].line, 9u);
     EXPECT_EQ(s.problems[0].kind, "malformed");
 
-    expect_tree_rows(rows_of(*store));
+    expect_tree_rows(scan_rows(*store_));
 }
 
-TEST(ImportTranscripts, SameResultWithOneOrManyThreads) {
-    TempDir dir;
-    const Tree tree = write_tree(dir.path());
-    auto one = open_store(dir.path() / "one.db");
-    auto many = open_store(dir.path() / "many.db");
-    ASSERT_NE(one, nullptr);
+TEST_F(ImportTranscripts, SameResultWithOneOrManyThreads) {
+    auto many = open_store(dir_.path() / "many.db");
     ASSERT_NE(many, nullptr);
-    run_import(*one, {tree.root.string()}, 1);
-    run_import(*many, {tree.root.string()}, 8);
-    const auto rows = rows_of(*one);
+    import_tree(1);
+    run_import(*many, {tree_.root.string()}, 8);
+    const auto rows = scan_rows(*store_);
     expect_tree_rows(rows);
-    EXPECT_EQ(rows_of(*many), rows);
+    EXPECT_EQ(scan_rows(*many), rows);
 }
 
-TEST(ImportTranscripts, ReimportIsIdempotent) {
-    TempDir dir;
-    const Tree tree = write_tree(dir.path());
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
-    run_import(*store, {tree.root.string()});
-    const auto before = rows_of(*store);
+TEST_F(ImportTranscripts, ReimportIsIdempotent) {
+    import_tree();
+    const auto before = scan_rows(*store_);
 
-    const ImportSummary again = run_import(*store, {tree.root.string()});
+    const ImportSummary again = import_tree();
     EXPECT_EQ(again.files_seen, 5u);
     EXPECT_EQ(again.files_unchanged, 5u);
     EXPECT_EQ(again.files_read, 0u);
     EXPECT_EQ(again.events_written, 0u);
-    EXPECT_EQ(rows_of(*store), before);
+    EXPECT_EQ(scan_rows(*store_), before);
 
     // --full reads everything again; upserts keep the numbers.
-    const ImportSummary full = run_import(*store, {tree.root.string()}, 2, true);
+    const ImportSummary full = import_tree(2, true);
     EXPECT_EQ(full.files_read, 5u);
     EXPECT_GE(full.events_written, 8u);
-    EXPECT_EQ(rows_of(*store), before);
+    EXPECT_EQ(scan_rows(*store_), before);
 
     // A second store fed the same tree through overlapping roots agrees.
-    auto other = open_store(dir.path() / "other.db");
+    auto other = open_store(dir_.path() / "other.db");
     ASSERT_NE(other, nullptr);
     const ImportSummary overlap = run_import(
-        *other, {tree.root.string(), (tree.root / "-home-dev-app").string(), tree.main.string()});
+        *other,
+        {tree_.root.string(), (tree_.root / "-home-dev-app").string(), tree_.main.string()});
     EXPECT_EQ(overlap.files_seen, 5u);
-    EXPECT_EQ(rows_of(*other), before);
+    EXPECT_EQ(scan_rows(*other), before);
 }
 
-TEST(ImportTranscripts, CheckpointsRecordFileEnds) {
-    TempDir dir;
-    const Tree tree = write_tree(dir.path());
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
-    run_import(*store, {tree.root.string()});
+TEST_F(ImportTranscripts, CheckpointsRecordFileEnds) {
+    import_tree();
 
-    const auto cps = checkpoints(*store);
+    const auto cps = checkpoints_by_path(*store_);
     ASSERT_EQ(cps.size(), 5u);
-    for (const fs::path& p : {tree.main, tree.resumed, tree.subagent, tree.aside, tree.legacy}) {
+    for (const fs::path& p :
+         {tree_.main, tree_.resumed, tree_.subagent, tree_.aside, tree_.legacy}) {
         ASSERT_EQ(cps.count(p.string()), 1u) << p;
         const FileCheckpoint& cp = cps.at(p.string());
         EXPECT_EQ(cp.offset, fs::file_size(p)) << p;
@@ -380,30 +327,26 @@ TEST(ImportTranscripts, CheckpointsRecordFileEnds) {
         EXPECT_EQ(cp.decoder_version, kDecoderVersion);
         EXPECT_GT(cp.head_length, 0u);
     }
-    EXPECT_EQ(cps.at(tree.main.string()).lines, 10u);
-    EXPECT_EQ(cps.at(tree.main.string()).malformed_lines, 1u);
-    EXPECT_EQ(cps.at(tree.aside.string()).lines, 3u);
+    EXPECT_EQ(cps.at(tree_.main.string()).lines, 10u);
+    EXPECT_EQ(cps.at(tree_.main.string()).malformed_lines, 1u);
+    EXPECT_EQ(cps.at(tree_.aside.string()).lines, 3u);
 
-    auto health = store->import_health();
+    auto health = store_->import_health();
     ASSERT_TRUE(health.ok());
     EXPECT_EQ(health->files, 5u);
     EXPECT_EQ(health->malformed_lines, 1u);
     EXPECT_EQ(health->incomplete_lines, 0u);
 }
 
-TEST(ImportTranscripts, AppendedLineAddsExactlyOneEvent) {
-    TempDir dir;
-    const Tree tree = write_tree(dir.path());
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
-    run_import(*store, {tree.root.string()});
+TEST_F(ImportTranscripts, AppendedLineAddsExactlyOneEvent) {
+    import_tree();
 
     Block f{"sess-main", "msg_F", "req_F", "2026-03-02T12:00:00.000Z", "uF"};
     f.in = 7;
     f.out = 8;
-    append(tree.main, assistant_line(f) + "\n");
+    append_file(tree_.main, assistant_line(f) + "\n");
 
-    const ImportSummary s = run_import(*store, {tree.root.string()});
+    const ImportSummary s = import_tree();
     EXPECT_EQ(s.files_read, 1u);
     EXPECT_EQ(s.files_unchanged, 4u);
     EXPECT_EQ(s.files_reread, 0u);
@@ -411,90 +354,80 @@ TEST(ImportTranscripts, AppendedLineAddsExactlyOneEvent) {
     EXPECT_EQ(s.events_written, 1u);
     EXPECT_EQ(s.malformed_lines, 0u);
 
-    const auto rows = rows_of(*store);
+    const auto rows = scan_rows(*store_);
     ASSERT_EQ(rows.size(), 7u);
-    EXPECT_EQ(rows.back().ts, ts("2026-03-02T12:00:00Z"));
+    EXPECT_EQ(rows.back().ts, at("2026-03-02T12:00:00Z"));
     EXPECT_EQ(rows.back().out, 8);
-    const FileCheckpoint cp = checkpoints(*store).at(tree.main.string());
-    EXPECT_EQ(cp.offset, fs::file_size(tree.main));
+    const FileCheckpoint cp = checkpoints_by_path(*store_).at(tree_.main.string());
+    EXPECT_EQ(cp.offset, fs::file_size(tree_.main));
     EXPECT_EQ(cp.lines, 11u);
     EXPECT_EQ(cp.malformed_lines, 1u);  // carried over from the first run
 }
 
 // A response whose blocks straddle two imports: the first run stores the
 // streaming snapshot, the second the final count; still one call.
-TEST(ImportTranscripts, ResponseSplitAcrossImportsKeepsFinalCount) {
-    TempDir dir;
-    const fs::path file = dir.path() / "projects" / "-home-dev-app" / "sess-x.jsonl";
+TEST_F(ImportTranscripts, ResponseSplitAcrossImportsKeepsFinalCount) {
+    const fs::path root = dir_.path() / "split";
+    const fs::path file = root / "-home-dev-app" / "sess-x.jsonl";
     Block first = a_block(1);
     first.session = "sess-x";
     Block last = a_block(3);
     last.session = "sess-x";
     write_lines(file, {assistant_line(first)});
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
-    run_import(*store, {(dir.path() / "projects").string()});
-    auto rows = rows_of(*store);
+    run_import(*store_, {root.string()});
+    auto rows = scan_rows(*store_);
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0].out, 5);
 
-    append(file, assistant_line(last) + "\n");
-    run_import(*store, {(dir.path() / "projects").string()});
-    rows = rows_of(*store);
+    append_file(file, assistant_line(last) + "\n");
+    run_import(*store_, {root.string()});
+    rows = scan_rows(*store_);
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0].out, 120);
-    EXPECT_EQ(rows[0].ts, ts("2026-03-02T10:00:03Z"));
+    EXPECT_EQ(rows[0].ts, at("2026-03-02T10:00:03Z"));
 
     // Replaying the first block later (e.g. a resumed copy) changes nothing.
     const fs::path resumed = file.parent_path() / "sess-y.jsonl";
     write_lines(resumed, {assistant_line(first)});
-    run_import(*store, {(dir.path() / "projects").string()});
-    rows = rows_of(*store);
+    run_import(*store_, {root.string()});
+    rows = scan_rows(*store_);
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0].out, 120);
     EXPECT_EQ(rows[0].session, "sess-x");
 }
 
-TEST(ImportTranscripts, LineStillBeingWrittenIsReadWhenComplete) {
-    TempDir dir;
-    const Tree tree = write_tree(dir.path());
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
-    run_import(*store, {tree.root.string()});
+TEST_F(ImportTranscripts, LineStillBeingWrittenIsReadWhenComplete) {
+    import_tree();
 
     Block f{"sess-main", "msg_F", "req_F", "2026-03-02T12:00:00.000Z", "uF"};
     f.out = 8;
     const std::string line = assistant_line(f);
-    const uint64_t size_before = fs::file_size(tree.main);
-    append(tree.main, line.substr(0, 40));
+    const uint64_t size_before = fs::file_size(tree_.main);
+    append_file(tree_.main, line.substr(0, 40));
 
-    ImportSummary s = run_import(*store, {tree.root.string()});
+    ImportSummary s = import_tree();
     EXPECT_EQ(s.incomplete_lines, 1u);
     EXPECT_EQ(s.malformed_lines, 0u);
-    EXPECT_EQ(rows_of(*store).size(), 6u);
-    FileCheckpoint cp = checkpoints(*store).at(tree.main.string());
+    EXPECT_EQ(scan_rows(*store_).size(), 6u);
+    FileCheckpoint cp = checkpoints_by_path(*store_).at(tree_.main.string());
     EXPECT_EQ(cp.offset, size_before);
     EXPECT_EQ(cp.incomplete_lines, 1u);
-    ASSERT_TRUE(store->import_health().ok());
-    EXPECT_EQ(store->import_health()->incomplete_lines, 1u);
+    ASSERT_TRUE(store_->import_health().ok());
+    EXPECT_EQ(store_->import_health()->incomplete_lines, 1u);
 
-    append(tree.main, line.substr(40) + "\n");
-    s = run_import(*store, {tree.root.string()});
+    append_file(tree_.main, line.substr(40) + "\n");
+    s = import_tree();
     EXPECT_EQ(s.incomplete_lines, 0u);
     EXPECT_EQ(s.malformed_lines, 0u);
     EXPECT_EQ(s.events_written, 1u);
-    EXPECT_EQ(rows_of(*store).size(), 7u);
-    cp = checkpoints(*store).at(tree.main.string());
-    EXPECT_EQ(cp.offset, fs::file_size(tree.main));
+    EXPECT_EQ(scan_rows(*store_).size(), 7u);
+    cp = checkpoints_by_path(*store_).at(tree_.main.string());
+    EXPECT_EQ(cp.offset, fs::file_size(tree_.main));
     EXPECT_EQ(cp.incomplete_lines, 0u);
 }
 
-TEST(ImportTranscripts, RewrittenFileIsReadFromTheStart) {
-    TempDir dir;
-    const Tree tree = write_tree(dir.path());
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
-    run_import(*store, {tree.root.string()});
+TEST_F(ImportTranscripts, RewrittenFileIsReadFromTheStart) {
+    import_tree();
 
     // Same path, different head (and longer than before): not an append.
     Block h{"sess-resumed", "msg_H", "req_H", "2026-03-02T13:00:00.000Z", "uH"};
@@ -502,23 +435,23 @@ TEST(ImportTranscripts, RewrittenFileIsReadFromTheStart) {
     Block c{"sess-resumed", "msg_C", "req_C", "2026-03-02T11:00:00.000Z", "uC"};
     c.in = 20;
     c.out = 10;
-    write_lines(tree.resumed,
+    write_lines(tree_.resumed,
                 {assistant_line(h),
                  R"({"type":"summary","summary":"Rewritten and longer than before, much longer"})",
                  assistant_line(c), assistant_line(a_block(1)), assistant_line(a_block(2)),
                  assistant_line(a_block(3))});
-    const ImportSummary s = run_import(*store, {tree.root.string()});
+    const ImportSummary s = import_tree();
     EXPECT_EQ(s.files_reread, 1u);
     EXPECT_EQ(s.files_read, 1u);
     EXPECT_EQ(s.lines_read, 6u);
-    const auto rows = rows_of(*store);
+    const auto rows = scan_rows(*store_);
     ASSERT_EQ(rows.size(), 7u);
-    EXPECT_EQ(rows.back().ts, ts("2026-03-02T13:00:00Z"));
+    EXPECT_EQ(rows.back().ts, at("2026-03-02T13:00:00Z"));
 }
 
-TEST(ImportTranscripts, OversizedLineIsSkippedAndCounted) {
-    TempDir dir;
-    const fs::path file = dir.path() / "projects" / "-p" / "s.jsonl";
+TEST_F(ImportTranscripts, OversizedLineIsSkippedAndCounted) {
+    const fs::path root = dir_.path() / "oversized";
+    const fs::path file = root / "-p" / "s.jsonl";
     Block x{"s", "msg_X", "req_X", "2026-03-02T10:00:00.000Z", "uX"};
     x.out = 1;
     Block y = x;
@@ -527,55 +460,42 @@ TEST(ImportTranscripts, OversizedLineIsSkippedAndCounted) {
     const std::string huge =
         R"({"type":"user","message":{"content":")" + std::string(2 << 20, 'z') + "\"}}";
     write_lines(file, {assistant_line(x), huge, assistant_line(y)});
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
 
     ImportOptions options;
-    options.roots = {(dir.path() / "projects").string()};
+    options.roots = {root.string()};
     options.max_line_bytes = 1 << 20;
-    auto result = import_transcripts(options, *store, *store);
-    ASSERT_TRUE(result.ok());
-    EXPECT_EQ(result->oversized_lines, 1u);
-    EXPECT_EQ(result->lines_read, 3u);
-    ASSERT_EQ(result->problems.size(), 1u);
-    EXPECT_EQ(result->problems[0].kind, "oversized");
-    EXPECT_EQ(result->problems[0].line, 2u);
-    EXPECT_EQ(rows_of(*store).size(), 2u);
-    EXPECT_EQ(checkpoints(*store).at(file.string()).oversized_lines, 1u);
+    const ImportSummary s = run_import(*store_, options);
+    EXPECT_EQ(s.oversized_lines, 1u);
+    EXPECT_EQ(s.lines_read, 3u);
+    ASSERT_EQ(s.problems.size(), 1u);
+    EXPECT_EQ(s.problems[0].kind, "oversized");
+    EXPECT_EQ(s.problems[0].line, 2u);
+    EXPECT_EQ(scan_rows(*store_).size(), 2u);
+    EXPECT_EQ(checkpoints_by_path(*store_).at(file.string()).oversized_lines, 1u);
 }
 
-TEST(ImportTranscripts, MissingRootIsReportedNotFatal) {
-    TempDir dir;
-    const Tree tree = write_tree(dir.path());
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
+TEST_F(ImportTranscripts, MissingRootIsReportedNotFatal) {
     const ImportSummary s =
-        run_import(*store, {(dir.path() / "missing").string(), tree.root.string()});
+        run_import(*store_, {(dir_.path() / "missing").string(), tree_.root.string()});
     ASSERT_EQ(s.errors.size(), 1u);
     EXPECT_NE(s.errors[0].find("missing"), std::string::npos);
-    EXPECT_EQ(rows_of(*store).size(), 6u);
+    EXPECT_EQ(scan_rows(*store_).size(), 6u);
 }
 
-TEST(ImportTranscripts, EmptyRootListImportsNothing) {
-    TempDir dir;
-    fs::create_directories(dir.path() / "projects");
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
-    const ImportSummary s = run_import(*store, {(dir.path() / "projects").string()});
+TEST_F(ImportTranscripts, EmptyRootListImportsNothing) {
+    const fs::path empty = dir_.path() / "empty";
+    fs::create_directories(empty);
+    const ImportSummary s = run_import(*store_, {empty.string()});
     EXPECT_EQ(s.files_seen, 0u);
-    EXPECT_TRUE(rows_of(*store).empty());
+    EXPECT_TRUE(scan_rows(*store_).empty());
 }
 
-TEST(ImportTranscripts, ProgressEndsAtTotals) {
-    TempDir dir;
-    const Tree tree = write_tree(dir.path());
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
+TEST_F(ImportTranscripts, ProgressEndsAtTotals) {
     ImportOptions options;
-    options.roots = {tree.root.string()};
+    options.roots = {tree_.root.string()};
     ImportProgress last;
     int calls = 0;
-    auto result = import_transcripts(options, *store, *store, [&](const ImportProgress& p) {
+    auto result = import_transcripts(options, *store_, *store_, [&](const ImportProgress& p) {
         last = p;
         ++calls;
     });
@@ -591,46 +511,30 @@ TEST(ImportTranscripts, ProgressEndsAtTotals) {
 // legacy agent-<id>.jsonl path that implies none) is bad input in one line of
 // one file: it should be counted as malformed, not abort the whole import and
 // leave every other file unimported.
-TEST(ImportTranscripts, LineWithoutSessionDoesNotAbortImport) {
-    TempDir dir;
-    const Tree tree = write_tree(dir.path());
-    const fs::path bad = tree.root / "-home-dev-old" / "agent-deadbeef.jsonl";
+TEST_F(ImportTranscripts, LineWithoutSessionDoesNotAbortImport) {
+    const fs::path bad = tree_.root / "-home-dev-old" / "agent-deadbeef.jsonl";
     std::string line =
         assistant_line(Block{"", "msg_Z", "req_Z", "2026-03-02T10:00:00.000Z", "uZ"});
     const std::string field = R"("sessionId":"",)";
     line.erase(line.find(field), field.size());
     write_lines(bad, {line});
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
 
-    ImportOptions options;
-    options.roots = {tree.root.string()};
-    options.threads = 1;
-    auto result = import_transcripts(options, *store, *store);
-    ASSERT_TRUE(result.ok()) << result.error().message;
-    EXPECT_GE(result->malformed_lines, 1u);
-    EXPECT_EQ(rows_of(*store).size(), 6u);
+    const ImportSummary s = import_tree(1);
+    EXPECT_GE(s.malformed_lines, 1u);
+    EXPECT_EQ(scan_rows(*store_).size(), 6u);
 }
 
 // Same root cause through another door: a count too large for int64 decodes
 // negative, the store refuses the event, and the whole import fails.
-TEST(ImportTranscripts, LineWithHugeCountDoesNotAbortImport) {
-    TempDir dir;
-    const Tree tree = write_tree(dir.path());
+TEST_F(ImportTranscripts, LineWithHugeCountDoesNotAbortImport) {
     Block z{"sess-main", "msg_Z", "req_Z", "2026-03-02T10:00:00.000Z", "uZ"};
     std::string line = assistant_line(z);
     const std::string field = R"("output_tokens":0)";
     line.replace(line.find(field), field.size(), R"("output_tokens":18446744073709551615)");
-    append(tree.main, line + "\n");
-    auto store = open_store(dir.path() / "at.db");
-    ASSERT_NE(store, nullptr);
+    append_file(tree_.main, line + "\n");
 
-    ImportOptions options;
-    options.roots = {tree.root.string()};
-    options.threads = 1;
-    auto result = import_transcripts(options, *store, *store);
-    ASSERT_TRUE(result.ok()) << result.error().message;
-    EXPECT_GE(rows_of(*store).size(), 6u);
+    import_tree(1);
+    EXPECT_GE(scan_rows(*store_).size(), 6u);
 }
 
 }  // namespace

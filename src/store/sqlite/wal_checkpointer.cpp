@@ -1,0 +1,48 @@
+#include "store/sqlite/wal_checkpointer.hpp"
+
+namespace agent_trace::sqlite {
+
+WalCheckpointer::WalCheckpointer(const std::string& path) {
+    sqlite3* raw = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK) {
+        sqlite3_close_v2(raw);
+        return;
+    }
+    db_.reset(raw);
+    sqlite3_busy_timeout(db_.get(), 1000);
+    thread_ = std::thread([this] { run(); });
+}
+
+WalCheckpointer::~WalCheckpointer() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void WalCheckpointer::poke() {
+    {
+        std::lock_guard lock(mutex_);
+        poked_ = true;
+    }
+    wake_.notify_all();
+}
+
+void WalCheckpointer::run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait(lock, [&] { return poked_ || stopping_; });
+        if (stopping_) return;
+        poked_ = false;
+        lock.unlock();
+        // PASSIVE never blocks the writer; frames it cannot copy yet wait for the next poke.
+        (void)sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                        nullptr);
+        lock.lock();
+    }
+}
+
+}  // namespace agent_trace::sqlite
