@@ -11,6 +11,11 @@ WalCheckpointer::WalCheckpointer(const std::string& path) {
     }
     db_.reset(raw);
     sqlite3_busy_timeout(db_.get(), 1000);
+    // A connection learns the file is in WAL mode only once it has read it.
+    if (!exec(db_.get(), "PRAGMA journal_mode").ok()) {
+        db_.reset();
+        return;
+    }
     thread_ = std::thread([this] { run(); });
 }
 
