@@ -43,7 +43,9 @@ bool better_copy(const AssistantRecord& a, const AssistantRecord& b) {
     return a.session_id < b.session_id;
 }
 
-void merge_copy(AssistantRecord& kept, AssistantRecord&& candidate) {
+// `candidate` is the decoder's scratch record: copying from it (rather than
+// moving) keeps its string buffers, so decoding the next line allocates nothing.
+void merge_copy(AssistantRecord& kept, const AssistantRecord& candidate) {
     // Copies of one response can disagree (streaming placeholders): every count
     // is the largest seen; attribution follows the better copy.
     const int64_t input = std::max(kept.input_tokens, candidate.input_tokens);
@@ -52,7 +54,7 @@ void merge_copy(AssistantRecord& kept, AssistantRecord&& candidate) {
     const int64_t w1 = std::max(kept.cache_write_1h_tokens, candidate.cache_write_1h_tokens);
     const int64_t read = std::max(kept.cache_read_tokens, candidate.cache_read_tokens);
     const int64_t search = std::max(kept.web_search_requests, candidate.web_search_requests);
-    if (better_copy(candidate, kept)) kept = std::move(candidate);
+    if (better_copy(candidate, kept)) kept = candidate;
     kept.input_tokens = input;
     kept.output_tokens = output;
     kept.cache_write_5m_tokens = w5;
@@ -60,6 +62,11 @@ void merge_copy(AssistantRecord& kept, AssistantRecord&& candidate) {
     kept.cache_read_tokens = read;
     kept.web_search_requests = search;
 }
+
+struct TransparentHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
 
 std::string identity_of(const AssistantRecord& r) {
     if (!r.message_id.empty()) return r.message_id;
@@ -433,12 +440,15 @@ private:
         }
         counters_.assistant_lines++;
         if (earliest_ts_ == 0 || scratch_.ts < earliest_ts_) earliest_ts_ = scratch_.ts;
-        std::string identity = identity_of(scratch_);
-        auto [it, inserted] = records_.try_emplace(std::move(identity));
-        if (inserted) {
-            it->second = std::move(scratch_);
+        // Most lines repeat the previous line's response: look up without allocating.
+        auto it = scratch_.message_id.empty()
+                      ? records_.end()
+                      : records_.find(std::string_view(scratch_.message_id));
+        if (it == records_.end()) it = records_.find(std::string_view(identity_of(scratch_)));
+        if (it == records_.end()) {
+            records_.emplace(identity_of(scratch_), scratch_);
         } else {
-            merge_copy(it->second, std::move(scratch_));
+            merge_copy(it->second, scratch_);
         }
     }
 
@@ -456,7 +466,7 @@ private:
     AssistantRecord scratch_;
     TimestampUs earliest_ts_ = 0;
     std::optional<Event> session_marker_;
-    std::unordered_map<std::string, AssistantRecord> records_;
+    std::unordered_map<std::string, AssistantRecord, TransparentHash, std::equal_to<>> records_;
 };
 
 }  // namespace
