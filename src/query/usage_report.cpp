@@ -87,6 +87,8 @@ Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& 
     report.zone = options.zone.name();
     UsageFilter filter;
     filter.project = options.project;
+    filter.with_identity =
+        options.kind == ReportKind::session || options.kind == ReportKind::project;
     if (options.since) filter.since = options.zone.start_of_day(*options.since);
     if (options.until) {
         // The until date is inclusive: stop at the start of the next local day.

@@ -16,6 +16,7 @@ struct UsageFilter {
     std::optional<TimestampUs> since;  // inclusive
     std::optional<TimestampUs> until;  // exclusive
     std::string project;               // exact project key or cwd; empty: all
+    bool with_identity = true;         // fill session_id, agent_id, project and cwd
 };
 
 // One model call, as the usage reports need it. Views are valid during the callback.

@@ -67,15 +67,22 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
 
 // A whole-history report reads most rows: a sequential table scan beats an
 // index walk that jumps into the table for every row.
-constexpr const char* kSelectUsagePrefix = R"sql(
-SELECT ts, session_id, agent_id, project, cwd, model, input_tokens, output_tokens,
-    cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, is_sidechain,
-    cost_usd, cost_source, attrs
-FROM events )sql";
-constexpr const char* kSelectUsageWhere = R"sql(
-WHERE kind = 'api_request' AND source = 'transcript' AND ts >= ?1 AND ts < ?2
-    AND (?3 IS NULL OR project = ?3 OR cwd = ?3)
-)sql";
+std::string usage_select(const UsageFilter& filter) {
+    // Reports that never look at who/where skip four text columns per row.
+    return std::string("SELECT ts, ") +
+           (filter.with_identity ? "session_id, agent_id, project, cwd, " : "'', '', '', '', ") +
+           "model, input_tokens, output_tokens, cache_write_5m_tokens, cache_write_1h_tokens, "
+           "cache_read_tokens, is_sidechain, cost_usd, cost_source, attrs FROM events ";
+}
+
+// Only the clauses a filter needs: every term is evaluated for every row.
+std::string usage_where(const UsageFilter& filter) {
+    std::string where = " WHERE kind = 'api_request' AND source = 'transcript'";
+    if (filter.since) where += " AND ts >= ?1";
+    if (filter.until) where += " AND ts < ?2";
+    if (!filter.project.empty()) where += " AND (project = ?3 OR cwd = ?3)";
+    return where;
+}
 
 int64_t to_db(uint64_t v) { return std::bit_cast<int64_t>(v); }
 uint64_t from_db(int64_t v) { return std::bit_cast<uint64_t>(v); }
@@ -189,13 +196,13 @@ public:
     Status scan_usage(const UsageFilter& filter,
                       const std::function<void(const UsageRow&)>& visit) override {
         const bool whole_history = !filter.since && !filter.until;
-        auto stmt = Statement::prepare(db_.get(), std::string(kSelectUsagePrefix) +
-                                                      (whole_history ? "NOT INDEXED" : "") +
-                                                      kSelectUsageWhere);
+        auto stmt = Statement::prepare(
+            db_.get(),
+            usage_select(filter) + (whole_history ? "NOT INDEXED" : "") + usage_where(filter));
         if (!stmt) return stmt.error();
-        stmt->bind_int(1, filter.since.value_or(INT64_MIN));
-        stmt->bind_int(2, filter.until.value_or(INT64_MAX));
-        stmt->bind_text(3, filter.project);
+        if (filter.since) stmt->bind_int(1, *filter.since);
+        if (filter.until) stmt->bind_int(2, *filter.until);
+        if (!filter.project.empty()) stmt->bind_text(3, filter.project);
         int rc = 0;
         UsageRow row;
         while ((rc = stmt->step()) == SQLITE_ROW) {
