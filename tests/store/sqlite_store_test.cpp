@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -10,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -277,6 +279,25 @@ TEST_F(SqliteStore, WritesBecomeDurableOnCommitOnly) {
     ASSERT_NE(store, nullptr);
     EXPECT_EQ(scan_rows(*store).size(), 2u);
     EXPECT_TRUE(store->commit().ok());  // nothing pending: a no-op
+}
+
+// A bulk writer's commits reach the database file while the store is still
+// open (a background checkpoint), not only when the last connection closes.
+TEST_F(SqliteStore, CommittedImportsReachTheDatabaseFileWhileOpen) {
+    std::vector<Event> events;
+    for (int i = 0; i < 2000; ++i) {
+        events.push_back(call("msg_bg_" + std::to_string(i), kT0 + i * kMinute, 10 + i));
+    }
+    const auto before = fs::file_size(db_);
+    ASSERT_TRUE(commit_batch(*store_, std::move(events)).ok());
+    // Bounded wait: the checkpointer runs right after the commit.
+    uintmax_t after = before;
+    for (int tries = 0; tries < 500 && after <= before + (64 << 10); ++tries) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        after = fs::file_size(db_);
+    }
+    EXPECT_GT(after, before + (64 << 10)) << "the WAL was not checkpointed into the file";
+    EXPECT_EQ(scan_rows(*store_).size(), 2000u);
 }
 
 TEST_F(SqliteStore, CheckpointsRoundTripAndHealth) {
