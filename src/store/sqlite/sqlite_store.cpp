@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
@@ -394,7 +395,18 @@ private:
 
 }  // namespace
 
+// Process-wide settings, applied once before the first connection: no memory
+// statistics (they take a global mutex on every allocation SQLite makes).
+void configure_sqlite_once() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        (void)sqlite3_initialize();
+    });
+}
+
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
+    configure_sqlite_once();
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) {
         std::error_code ec;
