@@ -69,6 +69,15 @@ TranscriptFile describe_transcript_path(const std::string& path) {
 
 namespace {
 
+TranscriptFile describe_stat(const std::string& path, const struct stat& st) {
+    TranscriptFile file = describe_transcript_path(path);
+    file.size = static_cast<uint64_t>(st.st_size);
+    file.device = st.st_dev;
+    file.inode = st.st_ino;
+    file.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    return file;
+}
+
 // Walks `dir` with openat/fstatat: one stat per entry, no path re-parsing.
 void walk(int dir_fd, const std::string& path, DiscoveryResult& result, int depth) {
     if (depth > 64) {
@@ -101,13 +110,7 @@ void walk(int dir_fd, const std::string& path, DiscoveryResult& result, int dept
             }
             walk(child_fd, child, result, depth + 1);
         } else if (S_ISREG(st.st_mode) && jsonl) {
-            TranscriptFile file = describe_transcript_path(child);
-            file.size = static_cast<uint64_t>(st.st_size);
-            file.device = st.st_dev;
-            file.inode = st.st_ino;
-            file.mtime_ns =
-                static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-            result.files.push_back(std::move(file));
+            result.files.push_back(describe_stat(child, st));
         }
     }
 }
@@ -129,13 +132,7 @@ DiscoveryResult discover_transcripts(const std::vector<std::string>& roots) {
             continue;
         }
         if (S_ISREG(st.st_mode)) {
-            TranscriptFile file = describe_transcript_path(root);
-            file.size = static_cast<uint64_t>(st.st_size);
-            file.device = st.st_dev;
-            file.inode = st.st_ino;
-            file.mtime_ns =
-                static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-            result.files.push_back(std::move(file));
+            result.files.push_back(describe_stat(root, st));
             continue;
         }
         const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
