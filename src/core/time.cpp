@@ -100,7 +100,13 @@ std::optional<TimestampUs> parse_iso8601(std::string_view s) {
     return secs * kUsPerSecond + micros;
 }
 
-std::string format_iso8601_utc(TimestampUs ts) { return date::format("%FT%TZ", to_sys(ts)); }
+std::string format_iso8601_utc(TimestampUs ts) {
+    // Milliseconds, as Claude Code writes them, unless the instant needs microseconds.
+    if (ts % 1000 == 0) {
+        return date::format("%FT%TZ", date::floor<std::chrono::milliseconds>(to_sys(ts)));
+    }
+    return date::format("%FT%TZ", to_sys(ts));
+}
 
 std::optional<CivilDate> parse_civil_date(std::string_view text) {
     int y = 0;

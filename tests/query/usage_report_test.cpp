@@ -255,12 +255,12 @@ TEST_F(UsageReportTest, BlocksReport) {
     const UsageReport r = report(o);
     // e1 10:00, e6 11:00 | e2 16:30 | e3 09:00 (next day) | e4 14:59:59, e5 15:00
     ASSERT_EQ(r.rows.size(), 4u);
-    EXPECT_EQ(r.rows[0].key, "2026-03-02T10:00:00.000000Z");
+    EXPECT_EQ(r.rows[0].key, "2026-03-02T10:00:00.000Z");
     EXPECT_EQ(r.rows[0].totals.messages, 2);
-    EXPECT_EQ(r.rows[1].key, "2026-03-02T16:00:00.000000Z");
-    EXPECT_EQ(r.rows[2].key, "2026-03-03T09:00:00.000000Z");
+    EXPECT_EQ(r.rows[1].key, "2026-03-02T16:00:00.000Z");
+    EXPECT_EQ(r.rows[2].key, "2026-03-03T09:00:00.000Z");
     EXPECT_EQ(r.rows[2].totals.messages, 1);
-    EXPECT_EQ(r.rows[3].key, "2026-03-03T14:00:00.000000Z");
+    EXPECT_EQ(r.rows[3].key, "2026-03-03T14:00:00.000Z");
     EXPECT_EQ(r.rows[3].totals.messages, 2);
     EXPECT_EQ(r.rows[3].totals.cost_units, kE4 + kE5);
     EXPECT_TRUE(r.rows[3].active);
