@@ -12,12 +12,12 @@ namespace {
 
 void write_totals(JsonWriter& w, const UsageTotals& t) {
     w.key("messages").value(t.messages);
-    w.key("input_tokens").value(t.input_tokens);
-    w.key("output_tokens").value(t.output_tokens);
-    w.key("cache_write_5m_tokens").value(t.cache_write_5m_tokens);
-    w.key("cache_write_1h_tokens").value(t.cache_write_1h_tokens);
-    w.key("cache_read_tokens").value(t.cache_read_tokens);
-    w.key("total_tokens").value(t.total_tokens());
+    w.key("input_tokens").value(t.tokens.input);
+    w.key("output_tokens").value(t.tokens.output);
+    w.key("cache_write_5m_tokens").value(t.tokens.cache_write_5m);
+    w.key("cache_write_1h_tokens").value(t.tokens.cache_write_1h);
+    w.key("cache_read_tokens").value(t.tokens.cache_read);
+    w.key("total_tokens").value(t.tokens.total());
     w.key("cost_usd").value(t.cost_usd(), 10);
     w.key("unpriced_tokens").value(t.unpriced_tokens);
 }
@@ -107,12 +107,12 @@ struct Table {
 };
 
 std::vector<std::string> token_cells(const UsageTotals& t) {
-    return {with_commas(t.input_tokens),
-            with_commas(t.output_tokens),
-            with_commas(t.cache_write_5m_tokens),
-            with_commas(t.cache_write_1h_tokens),
-            with_commas(t.cache_read_tokens),
-            with_commas(t.total_tokens()),
+    return {with_commas(t.tokens.input),
+            with_commas(t.tokens.output),
+            with_commas(t.tokens.cache_write_5m),
+            with_commas(t.tokens.cache_write_1h),
+            with_commas(t.tokens.cache_read),
+            with_commas(t.tokens.total()),
             money(t)};
 }
 
@@ -207,8 +207,8 @@ std::string render_csv(const UsageReport& report) {
             quoted_key = q + "\"";
         }
         out += fmt::format("{},{},{},{},{},{},{},{},{:.10f},{},{}\n", quoted_key, t.messages,
-                           t.input_tokens, t.output_tokens, t.cache_write_5m_tokens,
-                           t.cache_write_1h_tokens, t.cache_read_tokens, t.total_tokens(),
+                           t.tokens.input, t.tokens.output, t.tokens.cache_write_5m,
+                           t.tokens.cache_write_1h, t.tokens.cache_read, t.tokens.total(),
                            t.cost_usd(), t.unpriced_tokens, join(models, ";"));
     };
     for (const auto& row : report.rows) row_line(row.key, row.totals, row.models);

@@ -9,6 +9,7 @@
 #include "core/ids.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
+#include "core/token_counts.hpp"
 
 namespace agent_trace {
 
@@ -81,6 +82,19 @@ struct Event {
     bool is_sidechain = false;
     uint8_t tier = 1;
     std::string attrs = "{}";  // JSON object, already reduced to the tier and redacted
+
+    // The token fields stay flat above because they are the v1 schema's field names.
+    [[nodiscard]] TokenCounts token_counts() const {
+        return {input_tokens, output_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
+                cache_read_tokens};
+    }
+    void set_token_counts(const TokenCounts& t) {
+        input_tokens = t.input;
+        output_tokens = t.output;
+        cache_write_5m_tokens = t.cache_write_5m;
+        cache_write_1h_tokens = t.cache_write_1h;
+        cache_read_tokens = t.cache_read;
+    }
 };
 
 // Rejects events no store should accept; the message names the field.

@@ -524,11 +524,11 @@ std::optional<int64_t> PricingTable::cost_units(std::string_view model,
 }
 
 int64_t cost_units(const ModelPrice& price, const CallUsage& usage) {
-    const int64_t input = non_negative(usage.input);
-    const int64_t output = non_negative(usage.output);
-    const int64_t write_5m = non_negative(usage.cache_write_5m);
-    const int64_t write_1h = non_negative(usage.cache_write_1h);
-    const int64_t read = non_negative(usage.cache_read);
+    const int64_t input = non_negative(usage.tokens.input);
+    const int64_t output = non_negative(usage.tokens.output);
+    const int64_t write_5m = non_negative(usage.tokens.cache_write_5m);
+    const int64_t write_1h = non_negative(usage.tokens.cache_write_1h);
+    const int64_t read = non_negative(usage.tokens.cache_read);
 
     // Whole-request rule: the prompt size picks one price list for every token class.
     const int64_t prompt = sat_add(sat_add(input, write_5m), sat_add(write_1h, read));

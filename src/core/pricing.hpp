@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/token_counts.hpp"
 
 namespace agent_trace {
 
@@ -38,11 +39,7 @@ struct ModelPrice {
 
 // What a single model call used; enough to price it.
 struct CallUsage {
-    int64_t input = 0;
-    int64_t output = 0;
-    int64_t cache_write_5m = 0;
-    int64_t cache_write_1h = 0;
-    int64_t cache_read = 0;
+    TokenCounts tokens;
     int64_t web_search_requests = 0;
     bool us_inference_geo = false;  // data residency: 1.1x on every token class
 };

@@ -20,13 +20,13 @@ void finish_block(ReportRow& row, const std::set<std::string>& models, Timestamp
     // Burn rate over the span of activity; a single call counts as one minute.
     const double minutes =
         std::max(1.0, static_cast<double>(row.last_ts - row.first_ts) / kMinuteUs);
-    row.burn_tokens_per_minute = static_cast<double>(row.totals.total_tokens()) / minutes;
+    row.burn_tokens_per_minute = static_cast<double>(row.totals.tokens.total()) / minutes;
     row.burn_usd_per_hour = row.totals.cost_usd() / minutes * 60.0;
     row.active = now >= row.first_ts && now < row.block_end && now - row.last_ts < kBlockDurationUs;
     if (row.active) {
         const double remaining = static_cast<double>(row.block_end - now) / kMinuteUs;
         row.projected_cost_usd = row.totals.cost_usd() + row.burn_usd_per_hour / 60.0 * remaining;
-        row.projected_total_tokens = row.totals.total_tokens() +
+        row.projected_total_tokens = row.totals.tokens.total() +
                                      static_cast<int64_t>(row.burn_tokens_per_minute * remaining);
     }
 }

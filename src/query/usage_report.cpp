@@ -70,11 +70,7 @@ std::string_view to_string(ReportKind kind) {
 
 void UsageTotals::add(const UsageTotals& o) {
     messages += o.messages;
-    input_tokens += o.input_tokens;
-    output_tokens += o.output_tokens;
-    cache_write_5m_tokens += o.cache_write_5m_tokens;
-    cache_write_1h_tokens += o.cache_write_1h_tokens;
-    cache_read_tokens += o.cache_read_tokens;
+    tokens.add(o.tokens);
     cost_units += o.cost_units;
     unpriced_tokens += o.unpriced_tokens;
     unpriced_messages += o.unpriced_messages;
@@ -113,21 +109,14 @@ Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& 
     auto status = reader.scan_usage(filter, [&](const UsageRow& row) {
         UsageTotals t;
         t.messages = 1;
-        t.input_tokens = row.input_tokens;
-        t.output_tokens = row.output_tokens;
-        t.cache_write_5m_tokens = row.cache_write_5m_tokens;
-        t.cache_write_1h_tokens = row.cache_write_1h_tokens;
-        t.cache_read_tokens = row.cache_read_tokens;
+        t.tokens = row.tokens;
         if (row.reported_cost_usd) {
             t.cost_units = std::llround(*row.reported_cost_usd * kCostUnitsPerUsd);
         } else if (const ModelPrice* price = prices.find(row.model); price != nullptr) {
-            CallUsage usage{row.input_tokens,          row.output_tokens,
-                            row.cache_write_5m_tokens, row.cache_write_1h_tokens,
-                            row.cache_read_tokens,     row.web_search_requests,
-                            row.us_inference_geo};
+            const CallUsage usage{row.tokens, row.web_search_requests, row.us_inference_geo};
             t.cost_units = cost_units(*price, usage);
         } else {
-            t.unpriced_tokens = t.total_tokens();
+            t.unpriced_tokens = t.tokens.total();
             t.unpriced_messages = 1;
             auto& u = unpriced[std::string(row.model)];
             u.model = row.model;

@@ -9,6 +9,7 @@
 #include "core/pricing.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
+#include "core/token_counts.hpp"
 #include "store/store.hpp"
 
 namespace agent_trace {
@@ -20,19 +21,11 @@ std::string_view to_string(ReportKind kind);
 
 struct UsageTotals {
     int64_t messages = 0;  // model calls
-    int64_t input_tokens = 0;
-    int64_t output_tokens = 0;
-    int64_t cache_write_5m_tokens = 0;
-    int64_t cache_write_1h_tokens = 0;
-    int64_t cache_read_tokens = 0;
+    TokenCounts tokens;
     int64_t cost_units = 0;       // priced calls only (1e-10 USD)
     int64_t unpriced_tokens = 0;  // tokens of calls whose model has no price
     int64_t unpriced_messages = 0;
 
-    [[nodiscard]] int64_t total_tokens() const {
-        return input_tokens + output_tokens + cache_write_5m_tokens + cache_write_1h_tokens +
-               cache_read_tokens;
-    }
     [[nodiscard]] double cost_usd() const { return cost_units_to_usd(cost_units); }
     void add(const UsageTotals& other);
 };

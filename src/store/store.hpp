@@ -8,6 +8,7 @@
 
 #include "core/result.hpp"
 #include "core/time.hpp"
+#include "core/token_counts.hpp"
 #include "pipeline/import_sink.hpp"
 
 namespace agent_trace {
@@ -27,11 +28,7 @@ struct UsageRow {
     std::string_view project;
     std::string_view cwd;
     std::string_view model;
-    int64_t input_tokens = 0;
-    int64_t output_tokens = 0;
-    int64_t cache_write_5m_tokens = 0;
-    int64_t cache_write_1h_tokens = 0;
-    int64_t cache_read_tokens = 0;
+    TokenCounts tokens;
     int64_t web_search_requests = 0;
     bool us_inference_geo = false;
     bool is_sidechain = false;

@@ -35,11 +35,7 @@ void expect_prices(const TokenPrices& actual, const TokenPrices& expected,
 
 CallUsage usage(int64_t in, int64_t out, int64_t w5, int64_t w1, int64_t read) {
     CallUsage u;
-    u.input = in;
-    u.output = out;
-    u.cache_write_5m = w5;
-    u.cache_write_1h = w1;
-    u.cache_read = read;
+    u.tokens = {in, out, w5, w1, read};
     return u;
 }
 
@@ -333,7 +329,7 @@ TEST(PricingCost, LongContextTierAppliesToTheWholeRequest) {
 
     // Output alone never triggers the tier: only the prompt counts.
     EXPECT_EQ(table().cost_units("claude-sonnet-4-5", usage(1'000, 300'000, 0, 0, 0)),
-              std::optional<int64_t>(1'000 * 30'000 + 300'000 * int64_t{150'000}));
+              std::optional<int64_t>(int64_t{1'000} * 30'000 + 300'000 * int64_t{150'000}));
 }
 
 TEST(PricingCost, OneHourWritesUseTheirOwnPrice) {

@@ -21,7 +21,7 @@ BlockCall call(const char* iso, int64_t tokens, double usd = 0, const char* mode
     BlockCall c;
     c.ts = at(iso);
     c.totals.messages = 1;
-    c.totals.input_tokens = tokens;
+    c.totals.tokens.input = tokens;
     c.totals.cost_units = std::llround(usd * static_cast<double>(kCostUnitsPerUsd));
     c.model = model;
     return c;
@@ -47,7 +47,7 @@ TEST(BillingBlocks, CallsWithinFiveHoursOfTheFlooredStartShareABlock) {
     EXPECT_EQ(r.first_ts, at("2026-03-02T10:20:00Z"));
     EXPECT_EQ(r.last_ts, at("2026-03-02T14:59:00Z"));
     EXPECT_EQ(r.totals.messages, 3);
-    EXPECT_EQ(r.totals.input_tokens, 60);
+    EXPECT_EQ(r.totals.tokens.input, 60);
     EXPECT_FALSE(r.active);
 }
 
@@ -60,7 +60,7 @@ TEST(BillingBlocks, CallAtBlockEndStartsANewBlock) {
     EXPECT_EQ(rows[1].key, "2026-03-02T15:00:00.000Z");
     EXPECT_EQ(rows[1].block_end, at("2026-03-02T20:00:00Z"));
     EXPECT_EQ(rows[1].totals.messages, 1);
-    EXPECT_EQ(rows[1].totals.input_tokens, 40);
+    EXPECT_EQ(rows[1].totals.tokens.input, 40);
 }
 
 TEST(BillingBlocks, SixHourGap) {
@@ -79,9 +79,9 @@ TEST(BillingBlocks, InputOrderDoesNotMatter) {
         {call("2026-03-02T16:45:00Z", 3, 0, "b"), call("2026-03-02T10:20:00Z", 1, 0, "a"),
          call("2026-03-02T16:20:00Z", 2, 0, "a"), call("2026-03-02T11:00:00Z", 4, 0, "c")});
     ASSERT_EQ(rows.size(), 2u);
-    EXPECT_EQ(rows[0].totals.input_tokens, 5);
+    EXPECT_EQ(rows[0].totals.tokens.input, 5);
     EXPECT_EQ(rows[0].models, (std::vector<std::string>{"a", "c"}));
-    EXPECT_EQ(rows[1].totals.input_tokens, 5);
+    EXPECT_EQ(rows[1].totals.tokens.input, 5);
     EXPECT_EQ(rows[1].models, (std::vector<std::string>{"a", "b"}));
 }
 

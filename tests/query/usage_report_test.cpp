@@ -80,7 +80,7 @@ protected:
         ASSERT_TRUE(committed.ok()) << committed.error().message;
     }
 
-    UsageReport report(ReportOptions options) {
+    UsageReport report(const ReportOptions& options) {
         auto r = build_usage_report(*store_, PricingTable::builtin(), options);
         EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
         return r.ok() ? std::move(*r) : UsageReport{};
@@ -113,11 +113,11 @@ TEST_F(UsageReportTest, DailyInUtc) {
     EXPECT_EQ(r.rows[1].key, "2026-03-03");
     const ReportRow& d2 = r.rows[0];
     EXPECT_EQ(d2.totals.messages, 3);  // e1, e2, e6
-    EXPECT_EQ(d2.totals.input_tokens, 1101);
-    EXPECT_EQ(d2.totals.output_tokens, 601);
-    EXPECT_EQ(d2.totals.cache_write_5m_tokens, 2000);
-    EXPECT_EQ(d2.totals.cache_write_1h_tokens, 1000);
-    EXPECT_EQ(d2.totals.cache_read_tokens, 10000);
+    EXPECT_EQ(d2.totals.tokens.input, 1101);
+    EXPECT_EQ(d2.totals.tokens.output, 601);
+    EXPECT_EQ(d2.totals.tokens.cache_write_5m, 2000);
+    EXPECT_EQ(d2.totals.tokens.cache_write_1h, 1000);
+    EXPECT_EQ(d2.totals.tokens.cache_read, 10000);
     EXPECT_EQ(d2.totals.cost_units, kE1 + kE2 + kE6);
     EXPECT_EQ(d2.models, std::vector<std::string>{kSonnet});
     const ReportRow& d3 = r.rows[1];
@@ -210,7 +210,7 @@ TEST_F(UsageReportTest, UnknownModelIsUnpricedNotFree) {
     EXPECT_EQ(r.totals.unpriced_messages, 1);
     // Its tokens still count; its (unknown) cost is not folded in.
     // e1 14500 + e2 200 + e3 150 + e4 211000 + e5 20 + e6 2
-    EXPECT_EQ(r.totals.total_tokens(), 225'872);
+    EXPECT_EQ(r.totals.tokens.total(), 225'872);
     const auto rows = by_key(r);
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows.at(kUnknown).totals.cost_units, 0);
@@ -236,7 +236,7 @@ TEST_F(UsageReportTest, SessionReportWithSubagents) {
     std::map<std::string, UsageTotals> subs;
     for (const auto& s : s1.subagents) subs[s.agent_id] = s.totals;
     EXPECT_EQ(subs.at("a11").messages, 2);
-    EXPECT_EQ(subs.at("a11").input_tokens, 110);
+    EXPECT_EQ(subs.at("a11").tokens.input, 110);
     EXPECT_EQ(subs.at("a11").cost_units, kE2 + kE5);
     EXPECT_EQ(subs.at("b22").messages, 1);
     EXPECT_EQ(subs.at("b22").cost_units, kE6);

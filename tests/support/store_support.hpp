@@ -68,8 +68,8 @@ inline std::vector<StoredRow> scan_rows(UsageReader& store, const UsageFilter& f
     const Status s = store.scan_usage(filter, [&](const UsageRow& r) {
         rows.push_back({r.ts, std::string(r.session_id), std::string(r.agent_id),
                         std::string(r.project), std::string(r.cwd), std::string(r.model),
-                        r.input_tokens, r.output_tokens, r.cache_write_5m_tokens,
-                        r.cache_write_1h_tokens, r.cache_read_tokens, r.web_search_requests,
+                        r.tokens.input, r.tokens.output, r.tokens.cache_write_5m,
+                        r.tokens.cache_write_1h, r.tokens.cache_read, r.web_search_requests,
                         r.us_inference_geo, r.is_sidechain, r.reported_cost_usd});
     });
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);

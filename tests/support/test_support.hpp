@@ -117,11 +117,7 @@ inline Event api_request_event(const std::string& message_id, TimestampUs ts) {
 
 inline void set_tokens(Event& e, int64_t input, int64_t output, int64_t cache_write_5m,
                        int64_t cache_write_1h, int64_t cache_read) {
-    e.input_tokens = input;
-    e.output_tokens = output;
-    e.cache_write_5m_tokens = cache_write_5m;
-    e.cache_write_1h_tokens = cache_write_1h;
-    e.cache_read_tokens = cache_read;
+    e.set_token_counts({input, output, cache_write_5m, cache_write_1h, cache_read});
 }
 
 }  // namespace agent_trace::testing_support

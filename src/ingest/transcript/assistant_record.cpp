@@ -45,13 +45,12 @@ void string_of(element v, std::string& out) {
     }
 }
 
+// The counts as the API writes them: tokens.cache_write_5m/1h hold the
+// "cache_creation" breakdown as read, which decode_assistant_line reconciles
+// with the total (cache_creation_input_tokens) once the whole line is read.
 struct UsageFields {
-    int64_t input = 0;
-    int64_t output = 0;
+    TokenCounts tokens;
     int64_t cache_creation = 0;
-    int64_t cache_read = 0;
-    int64_t ephemeral_5m = 0;
-    int64_t ephemeral_1h = 0;
     bool has_breakdown = false;
     int64_t web_search = 0;
 };
@@ -59,22 +58,22 @@ struct UsageFields {
 void read_usage(object usage, UsageFields& u, AssistantRecord& record) {
     for (auto [key, v] : usage) {
         if (key == "input_tokens") {
-            u.input = count_of(v);
+            u.tokens.input = count_of(v);
         } else if (key == "output_tokens") {
-            u.output = count_of(v);
+            u.tokens.output = count_of(v);
         } else if (key == "cache_creation_input_tokens") {
             u.cache_creation = count_of(v);
         } else if (key == "cache_read_input_tokens") {
-            u.cache_read = count_of(v);
+            u.tokens.cache_read = count_of(v);
         } else if (key == "cache_creation") {
             object breakdown;
             if (v.get_object().get(breakdown) != simdjson::SUCCESS) continue;
             for (auto [part, pv] : breakdown) {
                 if (part == "ephemeral_5m_input_tokens") {
-                    u.ephemeral_5m = count_of(pv);
+                    u.tokens.cache_write_5m = count_of(pv);
                     u.has_breakdown = true;
                 } else if (part == "ephemeral_1h_input_tokens") {
-                    u.ephemeral_1h = count_of(pv);
+                    u.tokens.cache_write_1h = count_of(pv);
                     u.has_breakdown = true;
                 }
             }
@@ -122,8 +121,8 @@ void reset(AssistantRecord& r) {
     r.inference_geo.clear();
     r.speed.clear();
     r.ts = 0;
-    r.input_tokens = r.output_tokens = r.cache_write_5m_tokens = r.cache_write_1h_tokens =
-        r.cache_read_tokens = r.web_search_requests = 0;
+    r.tokens = {};
+    r.web_search_requests = 0;
     r.is_sidechain = false;
     r.has_usage = false;
 }
@@ -187,17 +186,15 @@ LineResult decode_assistant_line(simdjson::dom::parser& parser, const char* line
     if (record.message_id.empty() && record.request_id.empty() && record.uuid.empty()) {
         return malformed("assistant line without message.id, requestId or uuid");
     }
-    record.input_tokens = usage.input;
-    record.output_tokens = usage.output;
-    record.cache_read_tokens = usage.cache_read;
+    record.tokens = usage.tokens;
     record.web_search_requests = usage.web_search;
     // The breakdown splits cache_creation_input_tokens; without one (1.0.x) every
     // write is a 5-minute write.
-    const int64_t one_hour = usage.has_breakdown ? usage.ephemeral_1h : 0;
+    const int64_t one_hour = usage.has_breakdown ? usage.tokens.cache_write_1h : 0;
     const int64_t total_writes =
-        usage.cache_creation > 0 ? usage.cache_creation : usage.ephemeral_5m + one_hour;
-    record.cache_write_1h_tokens = one_hour < total_writes ? one_hour : total_writes;
-    record.cache_write_5m_tokens = total_writes - record.cache_write_1h_tokens;
+        usage.cache_creation > 0 ? usage.cache_creation : usage.tokens.cache_write_5m + one_hour;
+    record.tokens.cache_write_1h = one_hour < total_writes ? one_hour : total_writes;
+    record.tokens.cache_write_5m = total_writes - record.tokens.cache_write_1h;
     return {LineOutcome::assistant, {}};
 }
 

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "core/time.hpp"
+#include "core/token_counts.hpp"
 
 namespace simdjson::dom {
 class parser;
@@ -28,11 +29,7 @@ struct AssistantRecord {
     std::string inference_geo;
     std::string speed;
     TimestampUs ts = 0;
-    int64_t input_tokens = 0;
-    int64_t output_tokens = 0;
-    int64_t cache_write_5m_tokens = 0;
-    int64_t cache_write_1h_tokens = 0;
-    int64_t cache_read_tokens = 0;
+    TokenCounts tokens;
     int64_t web_search_requests = 0;
     bool is_sidechain = false;
     bool has_usage = false;

@@ -37,7 +37,7 @@ constexpr auto kCommitInterval = std::chrono::milliseconds(250);  // ...and this
 // line (the last block of a response), then a stable tie-break.
 // Must agree with the store's upsert rule.
 bool better_copy(const AssistantRecord& a, const AssistantRecord& b) {
-    if (a.output_tokens != b.output_tokens) return a.output_tokens > b.output_tokens;
+    if (a.tokens.output != b.tokens.output) return a.tokens.output > b.tokens.output;
     if (a.is_sidechain != b.is_sidechain) return !a.is_sidechain;
     if (a.ts != b.ts) return a.ts > b.ts;
     return a.session_id < b.session_id;
@@ -48,18 +48,11 @@ bool better_copy(const AssistantRecord& a, const AssistantRecord& b) {
 void merge_copy(AssistantRecord& kept, const AssistantRecord& candidate) {
     // Copies of one response can disagree (streaming placeholders): every count
     // is the largest seen; attribution follows the better copy.
-    const int64_t input = std::max(kept.input_tokens, candidate.input_tokens);
-    const int64_t output = std::max(kept.output_tokens, candidate.output_tokens);
-    const int64_t w5 = std::max(kept.cache_write_5m_tokens, candidate.cache_write_5m_tokens);
-    const int64_t w1 = std::max(kept.cache_write_1h_tokens, candidate.cache_write_1h_tokens);
-    const int64_t read = std::max(kept.cache_read_tokens, candidate.cache_read_tokens);
+    TokenCounts tokens = kept.tokens;
+    tokens.keep_max(candidate.tokens);
     const int64_t search = std::max(kept.web_search_requests, candidate.web_search_requests);
     if (better_copy(candidate, kept)) kept = candidate;
-    kept.input_tokens = input;
-    kept.output_tokens = output;
-    kept.cache_write_5m_tokens = w5;
-    kept.cache_write_1h_tokens = w1;
-    kept.cache_read_tokens = read;
+    kept.tokens = tokens;
     kept.web_search_requests = search;
 }
 
@@ -92,11 +85,7 @@ Event to_event(AssistantRecord&& r, const TranscriptFile& file, TimestampUs inge
     e.git_branch = std::move(r.git_branch);
     e.app_version = std::move(r.version);
     e.model = std::move(r.model);
-    e.input_tokens = r.input_tokens;
-    e.output_tokens = r.output_tokens;
-    e.cache_write_5m_tokens = r.cache_write_5m_tokens;
-    e.cache_write_1h_tokens = r.cache_write_1h_tokens;
-    e.cache_read_tokens = r.cache_read_tokens;
+    e.set_token_counts(r.tokens);
     e.is_sidechain = r.is_sidechain || !e.agent_id.empty();
     e.tier = 1;
     if (r.web_search_requests > 0 || !r.inference_geo.empty() ||

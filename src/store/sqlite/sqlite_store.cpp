@@ -213,11 +213,11 @@ public:
             row.project = stmt->column_text(3);
             row.cwd = stmt->column_text(4);
             row.model = stmt->column_text(5);
-            row.input_tokens = stmt->column_int(6);
-            row.output_tokens = stmt->column_int(7);
-            row.cache_write_5m_tokens = stmt->column_int(8);
-            row.cache_write_1h_tokens = stmt->column_int(9);
-            row.cache_read_tokens = stmt->column_int(10);
+            row.tokens.input = stmt->column_int(6);
+            row.tokens.output = stmt->column_int(7);
+            row.tokens.cache_write_5m = stmt->column_int(8);
+            row.tokens.cache_write_1h = stmt->column_int(9);
+            row.tokens.cache_read = stmt->column_int(10);
             row.is_sidechain = stmt->column_int(11) != 0;
             row.reported_cost_usd.reset();
             if (!stmt->column_is_null(12) && stmt->column_text(13) == "reported") {

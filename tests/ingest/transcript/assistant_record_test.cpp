@@ -106,11 +106,11 @@ TEST(DecodeAssistantLine, CapturedMainLine) {
     EXPECT_EQ(r.speed, "standard");
     EXPECT_EQ(r.inference_geo, "");
     EXPECT_EQ(r.ts, at("2026-11-25T20:42:57.397Z"));
-    EXPECT_EQ(r.input_tokens, 1200);
-    EXPECT_EQ(r.output_tokens, 45);
-    EXPECT_EQ(r.cache_write_5m_tokens, 9000);
-    EXPECT_EQ(r.cache_write_1h_tokens, 0);
-    EXPECT_EQ(r.cache_read_tokens, 0);
+    EXPECT_EQ(r.tokens.input, 1200);
+    EXPECT_EQ(r.tokens.output, 45);
+    EXPECT_EQ(r.tokens.cache_write_5m, 9000);
+    EXPECT_EQ(r.tokens.cache_write_1h, 0);
+    EXPECT_EQ(r.tokens.cache_read, 0);
     EXPECT_EQ(r.web_search_requests, 0);
     EXPECT_FALSE(r.is_sidechain);
     EXPECT_TRUE(r.has_usage);
@@ -123,11 +123,11 @@ TEST(DecodeAssistantLine, CapturedLineWith5mAnd1hSplit) {
     const Decoded d = decode(line);
     ASSERT_EQ(d.result.outcome, LineOutcome::assistant) << d.result.detail;
     EXPECT_EQ(d.record.message_id, "msg_two_models_0001");
-    EXPECT_EQ(d.record.input_tokens, 1400);
-    EXPECT_EQ(d.record.output_tokens, 70);
-    EXPECT_EQ(d.record.cache_write_1h_tokens, 4000);
-    EXPECT_EQ(d.record.cache_write_5m_tokens, 5800);
-    EXPECT_EQ(d.record.cache_write_1h_tokens + d.record.cache_write_5m_tokens, 9800);
+    EXPECT_EQ(d.record.tokens.input, 1400);
+    EXPECT_EQ(d.record.tokens.output, 70);
+    EXPECT_EQ(d.record.tokens.cache_write_1h, 4000);
+    EXPECT_EQ(d.record.tokens.cache_write_5m, 5800);
+    EXPECT_EQ(d.record.tokens.cache_write_1h + d.record.tokens.cache_write_5m, 9800);
 }
 
 TEST(DecodeAssistantLine, CapturedSubagentLine) {
@@ -138,9 +138,9 @@ TEST(DecodeAssistantLine, CapturedSubagentLine) {
     EXPECT_EQ(d.record.agent_id, "a667bcb3871ba1ad8");
     EXPECT_TRUE(d.record.is_sidechain);
     EXPECT_EQ(d.record.session_id, "a250a2fb-4004-47c9-9810-5d6d31d5c610");
-    EXPECT_EQ(d.record.input_tokens, 900);
-    EXPECT_EQ(d.record.output_tokens, 40);
-    EXPECT_EQ(d.record.cache_write_5m_tokens, 6000);
+    EXPECT_EQ(d.record.tokens.input, 900);
+    EXPECT_EQ(d.record.tokens.output, 40);
+    EXPECT_EQ(d.record.tokens.cache_write_5m, 6000);
 }
 
 TEST(DecodeAssistantLine, CapturedUserLinesAreNotAssistant) {
@@ -159,11 +159,11 @@ TEST(DecodeAssistantLine, Version1LineWithoutBreakdownIsAll5m) {
     EXPECT_EQ(d.record.message_id, "msg_v1");
     EXPECT_EQ(d.record.version, "1.0.88");
     EXPECT_EQ(d.record.cwd, "");
-    EXPECT_EQ(d.record.input_tokens, 12);
-    EXPECT_EQ(d.record.output_tokens, 33);
-    EXPECT_EQ(d.record.cache_read_tokens, 7000);
-    EXPECT_EQ(d.record.cache_write_5m_tokens, 500);
-    EXPECT_EQ(d.record.cache_write_1h_tokens, 0);
+    EXPECT_EQ(d.record.tokens.input, 12);
+    EXPECT_EQ(d.record.tokens.output, 33);
+    EXPECT_EQ(d.record.tokens.cache_read, 7000);
+    EXPECT_EQ(d.record.tokens.cache_write_5m, 500);
+    EXPECT_EQ(d.record.tokens.cache_write_1h, 0);
 }
 
 TEST(DecodeAssistantLine, SyntheticModel) {
@@ -232,10 +232,10 @@ TEST(DecodeAssistantLine, OddCountsAndExtras) {
     const Decoded d = decode(line);
     ASSERT_EQ(d.result.outcome, LineOutcome::assistant) << d.result.detail;
     EXPECT_EQ(d.record.ts, at("2026-03-02T00:15:00Z"));
-    EXPECT_EQ(d.record.input_tokens, 0);    // negative counts as 0
-    EXPECT_EQ(d.record.output_tokens, 12);  // doubles are truncated
-    EXPECT_EQ(d.record.cache_read_tokens, 0);
-    EXPECT_EQ(d.record.cache_write_5m_tokens, 0);  // a string is not a count
+    EXPECT_EQ(d.record.tokens.input, 0);    // negative counts as 0
+    EXPECT_EQ(d.record.tokens.output, 12);  // doubles are truncated
+    EXPECT_EQ(d.record.tokens.cache_read, 0);
+    EXPECT_EQ(d.record.tokens.cache_write_5m, 0);  // a string is not a count
     EXPECT_EQ(d.record.web_search_requests, 3);
     EXPECT_EQ(d.record.inference_geo, "us");
     EXPECT_EQ(d.record.speed, "fast");
@@ -252,9 +252,9 @@ TEST(DecodeAssistantLine, HugeCountsStayNonNegative) {
         R"("cache_read_input_tokens":9223372036854775808}}})";
     const Decoded d = decode(line);
     ASSERT_EQ(d.result.outcome, LineOutcome::assistant) << d.result.detail;
-    EXPECT_GE(d.record.output_tokens, 0);
-    EXPECT_GE(d.record.input_tokens, 0);
-    EXPECT_GE(d.record.cache_read_tokens, 0);
+    EXPECT_GE(d.record.tokens.output, 0);
+    EXPECT_GE(d.record.tokens.input, 0);
+    EXPECT_GE(d.record.tokens.cache_read, 0);
 }
 
 TEST(DecodeAssistantLine, RecordIsResetBetweenLines) {
