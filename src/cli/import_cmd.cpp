@@ -77,6 +77,12 @@ int run_import(const GlobalOptions& globals, const ImportFlags& flags) {
     for (const auto& error : summary->errors) {
         std::fprintf(stderr, "agent-trace: %s\n", error.c_str());
     }
+    if (summary->files_seen == 0 && !options.roots.empty() && !flags.quiet) {
+        std::string where;
+        for (const auto& root : options.roots) where += (where.empty() ? "" : ", ") + root;
+        std::fprintf(stderr, "agent-trace: no transcript files (*.jsonl) under %s\n",
+                     where.c_str());
+    }
     if (flags.verbose) {
         for (const auto& p : summary->problems) {
             std::fprintf(stderr, "%s:%llu: %s: %s\n", p.path.c_str(),
