@@ -43,6 +43,8 @@ void add_report_flags(CLI::App& command, ReportFlags& flags, bool with_kind) {
     auto* json =
         command.add_flag("--json", flags.json, "Machine-readable JSON (see docs/reports.md)");
     command.add_flag("--csv", flags.csv, "CSV with a header row")->excludes(json);
+    command.add_flag("--breakdown", flags.breakdown,
+                     "Split every row by model (JSON: rows[].breakdown; CSV: one line per model)");
     command.add_option("--tz", flags.tz,
                        "Time zone for days and months: IANA name, UTC or local (default)");
     command.add_option("--since", flags.since, "First day to include, YYYY-MM-DD (in --tz)");
@@ -70,6 +72,7 @@ int print_report(const GlobalOptions& globals, UsageReader& reader, const Report
         return 2;
     }
     options.project = flags.project;
+    options.breakdown = flags.breakdown;
     auto pricing = load_pricing(globals.config_dir);
     if (!pricing) {
         std::fprintf(stderr, "agent-trace: %s\n", pricing.error().message.c_str());
@@ -84,7 +87,7 @@ int print_report(const GlobalOptions& globals, UsageReader& reader, const Report
     if (flags.json) {
         out = render_json(*report);
     } else if (flags.csv) {
-        out = render_csv(*report);
+        out = render_csv(*report, flags.breakdown);
     } else {
         out = render_table(*report, options.zone);
     }

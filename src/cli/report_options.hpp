@@ -12,6 +12,7 @@ struct ReportFlags {
     std::string kind = "daily";
     bool json = false;
     bool csv = false;
+    bool breakdown = false;
     std::string tz = "local";
     std::string since;
     std::string until;

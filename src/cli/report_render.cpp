@@ -131,6 +131,16 @@ std::string render_json(const UsageReport& report) {
         w.key("models").begin_array();
         for (const auto& m : row.models) w.value(m);
         w.end_array();
+        if (!row.by_model.empty()) {
+            w.key("breakdown").begin_array();
+            for (const auto& part : row.by_model) {
+                w.begin_object();
+                w.key("model").value(part.model);
+                write_totals(w, part.totals);
+                w.end_object();
+            }
+            w.end_array();
+        }
         switch (report.kind) {
             case ReportKind::session:
                 w.key("project").value(row.project);
@@ -191,28 +201,42 @@ std::string render_json(const UsageReport& report) {
     return out;
 }
 
-std::string render_csv(const UsageReport& report) {
-    std::string out =
-        "key,messages,input_tokens,output_tokens,cache_write_5m_tokens,cache_write_1h_tokens,"
+std::string csv_field(const std::string& text) {
+    if (text.find_first_of(",\"\n") == std::string::npos) return text;
+    std::string q = "\"";
+    for (char c : text) {
+        if (c == '"') q += '"';
+        q += c;
+    }
+    return q + "\"";
+}
+
+std::string render_csv(const UsageReport& report, bool breakdown) {
+    // With a breakdown every line is one (key, model) pair, so lines still sum to the total.
+    std::string out = breakdown ? "key,model," : "key,";
+    out +=
+        "messages,input_tokens,output_tokens,cache_write_5m_tokens,cache_write_1h_tokens,"
         "cache_read_tokens,total_tokens,cost_usd,unpriced_tokens,models\n";
-    auto row_line = [&](const std::string& key, const UsageTotals& t,
+    auto row_line = [&](const std::string& key, const std::string* model, const UsageTotals& t,
                         const std::vector<std::string>& models) {
-        std::string quoted_key = key;
-        if (quoted_key.find_first_of(",\"\n") != std::string::npos) {
-            std::string q = "\"";
-            for (char c : key) {
-                if (c == '"') q += '"';
-                q += c;
-            }
-            quoted_key = q + "\"";
-        }
-        out += fmt::format("{},{},{},{},{},{},{},{},{:.10f},{},{}\n", quoted_key, t.messages,
-                           t.tokens.input, t.tokens.output, t.tokens.cache_write_5m,
-                           t.tokens.cache_write_1h, t.tokens.cache_read, t.tokens.total(),
-                           t.cost_usd(), t.unpriced_tokens, join(models, ";"));
+        out += csv_field(key) + ",";
+        if (model != nullptr) out += csv_field(*model) + ",";
+        out += fmt::format("{},{},{},{},{},{},{},{:.10f},{},{}\n", t.messages, t.tokens.input,
+                           t.tokens.output, t.tokens.cache_write_5m, t.tokens.cache_write_1h,
+                           t.tokens.cache_read, t.tokens.total(), t.cost_usd(), t.unpriced_tokens,
+                           join(models, ";"));
     };
-    for (const auto& row : report.rows) row_line(row.key, row.totals, row.models);
-    row_line("total", report.totals, {});
+    const std::string all;
+    for (const auto& row : report.rows) {
+        if (!breakdown) {
+            row_line(row.key, nullptr, row.totals, row.models);
+            continue;
+        }
+        for (const auto& part : row.by_model) {
+            row_line(row.key, &part.model, part.totals, {part.model});
+        }
+    }
+    row_line("total", breakdown ? &all : nullptr, report.totals, {});
     return out;
 }
 
@@ -286,6 +310,14 @@ std::string render_table(const UsageReport& report, const Zone& zone) {
             cells.push_back(fmt::format("${:.2f}", row.burn_usd_per_hour));
         }
         table.rows.push_back(std::move(cells));
+        for (const auto& part : row.by_model) {
+            std::vector<std::string> sub(lead.size(), "");
+            sub[lead.size() - 1] = "└ " + short_model(part.model);
+            auto part_tokens = token_cells(part.totals);
+            sub.insert(sub.end(), part_tokens.begin(), part_tokens.end());
+            if (report.kind == ReportKind::blocks) sub.emplace_back("");
+            table.rows.push_back(std::move(sub));
+        }
     }
     std::vector<std::string> total_cells(lead.size(), "");
     total_cells[0] = "Total";

@@ -1,6 +1,7 @@
 #include "query/billing_blocks.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace agent_trace {
@@ -33,17 +34,24 @@ void finish_block(ReportRow& row, const std::set<std::string>& models, Timestamp
 
 }  // namespace
 
-std::vector<ReportRow> build_billing_blocks(std::vector<BlockCall> calls, TimestampUs now) {
+std::vector<ReportRow> build_billing_blocks(std::vector<BlockCall> calls, TimestampUs now,
+                                            bool breakdown) {
     std::sort(calls.begin(), calls.end(),
               [](const BlockCall& a, const BlockCall& b) { return a.ts < b.ts; });
     std::vector<ReportRow> rows;
     std::set<std::string> models;
+    std::map<std::string, UsageTotals> by_model;
+    const auto close_block = [&](ReportRow& row) {
+        finish_block(row, models, now);
+        for (auto& [model, totals] : by_model) row.by_model.push_back({model, totals});
+        models.clear();
+        by_model.clear();
+    };
     for (BlockCall& call : calls) {
         const bool start_new = rows.empty() || call.ts >= rows.back().block_end ||
                                call.ts - rows.back().last_ts >= kBlockDurationUs;
         if (start_new) {
-            if (!rows.empty()) finish_block(rows.back(), models, now);
-            models.clear();
+            if (!rows.empty()) close_block(rows.back());
             ReportRow row;
             row.first_ts = call.ts;
             row.block_end = floor_to_hour(call.ts) + kBlockDurationUs;
@@ -53,9 +61,10 @@ std::vector<ReportRow> build_billing_blocks(std::vector<BlockCall> calls, Timest
         ReportRow& row = rows.back();
         row.totals.add(call.totals);
         row.last_ts = std::max(row.last_ts, call.ts);
+        if (breakdown) by_model[call.model].add(call.totals);
         models.insert(std::move(call.model));
     }
-    if (!rows.empty()) finish_block(rows.back(), models, now);
+    if (!rows.empty()) close_block(rows.back());
     return rows;
 }
 

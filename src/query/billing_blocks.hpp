@@ -20,6 +20,8 @@ struct BlockCall {
 
 // Rows keyed by the block start (ISO-8601 UTC), oldest first; the block that
 // contains `now` is marked active with burn rate and projection.
-std::vector<ReportRow> build_billing_blocks(std::vector<BlockCall> calls, TimestampUs now);
+// With `breakdown`, each row also carries every model's share.
+std::vector<ReportRow> build_billing_blocks(std::vector<BlockCall> calls, TimestampUs now,
+                                            bool breakdown = false);
 
 }  // namespace agent_trace

@@ -29,6 +29,7 @@ struct Group {
     ReportRow row;
     std::set<std::string> models;
     std::map<std::string, UsageTotals> subagents;
+    std::map<std::string, UsageTotals> by_model;
     std::string last_model;  // skips the set lookup for runs of one model
 };
 
@@ -173,6 +174,7 @@ Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& 
         if (options.kind == ReportKind::session && !row.agent_id.empty()) {
             g.subagents[std::string(row.agent_id)].add(t);
         }
+        if (options.breakdown) g.by_model[g.last_model].add(t);
     });
     if (!status) return status.error();
     if (options.kind == ReportKind::session) {
@@ -188,14 +190,15 @@ Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& 
     }
 
     if (options.kind == ReportKind::blocks) {
-        report.rows =
-            build_billing_blocks(std::move(calls), options.now != 0 ? options.now : now_us());
+        report.rows = build_billing_blocks(
+            std::move(calls), options.now != 0 ? options.now : now_us(), options.breakdown);
     } else {
         report.rows.reserve(groups.size());
         for (auto& [key, g] : groups) {
             g.row.key = key;
             g.row.models.assign(g.models.begin(), g.models.end());
             for (auto& [agent, totals] : g.subagents) g.row.subagents.push_back({agent, totals});
+            for (auto& [model, totals] : g.by_model) g.row.by_model.push_back({model, totals});
             report.rows.push_back(std::move(g.row));
         }
     }

@@ -35,6 +35,11 @@ struct SubagentUsage {
     UsageTotals totals;
 };
 
+struct ModelUsage {
+    std::string model;
+    UsageTotals totals;
+};
+
 struct ReportRow {
     std::string key;
     UsageTotals totals;
@@ -45,6 +50,7 @@ struct ReportRow {
     TimestampUs first_ts = 0;
     TimestampUs last_ts = 0;
     std::vector<SubagentUsage> subagents;  // session rows: each subagent's share (included above)
+    std::vector<ModelUsage> by_model;      // with ReportOptions::breakdown: each model's share
     // block rows
     TimestampUs block_end = 0;
     bool active = false;
@@ -76,6 +82,7 @@ struct ReportOptions {
     std::optional<CivilDate> until;  // inclusive, in `zone`
     std::string project;             // project key or cwd
     TimestampUs now = 0;             // for the active block; 0: the clock
+    bool breakdown = false;          // split every row by model
 };
 
 Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& pricing,

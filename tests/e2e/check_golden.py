@@ -34,6 +34,9 @@ def main():
                 p = r.run("report", kind, "--tz", "UTC", *flags)
                 text = p.stdout + ("--- stderr\n" + p.stderr if p.stderr else "")
                 outputs[f"{kind}.{fmt}"] = text.replace(r.tmp.name, "<tmp>")
+        for fmt, flags in FORMATS.items():
+            p = r.run("report", "daily", "--tz", "UTC", "--breakdown", *flags)
+            outputs[f"daily-breakdown.{fmt}"] = p.stdout
         p = r.run("report", "daily", "--tz", "Asia/Kolkata", "--since", "2026-03-10",
                   "--until", "2026-03-31")
         outputs["daily-kolkata-range.table"] = p.stdout

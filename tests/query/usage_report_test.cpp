@@ -268,6 +268,31 @@ TEST_F(UsageReportTest, BlocksReport) {
     EXPECT_EQ(r.totals.messages, 6);
 }
 
+// Each row's per-model shares add up to the row, for every kind, blocks included.
+TEST_F(UsageReportTest, BreakdownSharesSumToTheirRow) {
+    for (const ReportKind kind :
+         {ReportKind::daily, ReportKind::session, ReportKind::project, ReportKind::blocks}) {
+        ReportOptions o = options(kind);
+        o.breakdown = true;
+        o.now = at("2026-03-04T00:00:00Z");
+        const UsageReport r = report(o);
+        ASSERT_FALSE(r.rows.empty());
+        for (const ReportRow& row : r.rows) {
+            ASSERT_EQ(row.by_model.size(), row.models.size()) << row.key;
+            UsageTotals sum;
+            for (const ModelUsage& part : row.by_model) sum.add(part.totals);
+            EXPECT_EQ(sum.messages, row.totals.messages) << row.key;
+            EXPECT_EQ(sum.tokens, row.totals.tokens) << row.key;
+            EXPECT_EQ(sum.cost_units, row.totals.cost_units) << row.key;
+            EXPECT_EQ(sum.unpriced_tokens, row.totals.unpriced_tokens) << row.key;
+        }
+    }
+    // Without the option no row is split.
+    for (const ReportRow& row : report(options(ReportKind::daily)).rows) {
+        EXPECT_TRUE(row.by_model.empty());
+    }
+}
+
 TEST(ReportKindNames, RoundTrip) {
     for (const ReportKind k : {ReportKind::daily, ReportKind::monthly, ReportKind::session,
                                ReportKind::project, ReportKind::model, ReportKind::blocks}) {
