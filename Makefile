@@ -28,7 +28,7 @@ CXX_FILES = $(shell (git ls-files -co --exclude-standard -- 'src/*.cpp' 'src/*.h
 	|| find src tests bench -name '*.cpp' -o -name '*.hpp' 2>/dev/null) | grep -v '^$(BUILD_DIR)/' | sort -u)
 TIDY_FILES = $(filter src/%.cpp,$(CXX_FILES))
 
-.PHONY: all deps configure build test run bench fmt lint clean
+.PHONY: all deps configure build test run bench fmt lint sanitize clean
 
 all: build
 
@@ -68,6 +68,15 @@ lint: build
 	  { echo "lint: $(BUILD_DIR)/compile_commands.json missing" >&2; exit 1; }
 	@files="$(TIDY_FILES)"; [ -z "$$files" ] || \
 	  printf '%s\n' $$files | xargs -P$(JOBS) -n1 clang-tidy -p "$(BUILD_DIR)" --quiet
+
+# Every test under AddressSanitizer + UndefinedBehaviorSanitizer (separate build dir; slower,
+# not part of `make test`).
+sanitize: deps
+	cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAGENT_TRACE_BUILD_BENCH=OFF \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+	cmake --build build-sanitize -j$(JOBS)
+	cd build-sanitize && ctest --output-on-failure -j$(JOBS)
 
 clean:
 	rm -rf "$(BUILD_DIR)"
