@@ -79,9 +79,20 @@ TranscriptFile describe_stat(const std::string& path, const struct stat& st) {
 }
 
 // Walks `dir` with openat/fstatat: one stat per entry, no path re-parsing.
-void walk(int dir_fd, const std::string& path, DiscoveryResult& result, int depth) {
+// Directories already walked, by (device, inode): symlinked loops and overlapping
+// roots are listed once.
+using Visited = std::set<std::pair<uint64_t, uint64_t>>;
+
+void walk(int dir_fd, const std::string& path, DiscoveryResult& result, int depth,
+          Visited& visited) {
+    struct stat self {};
+    if (::fstat(dir_fd, &self) != 0 || !visited.emplace(self.st_dev, self.st_ino).second) {
+        ::close(dir_fd);
+        return;
+    }
     if (depth > 64) {
         result.errors.push_back(path + ": directory tree too deep");
+        ::close(dir_fd);
         return;
     }
     DIR* dir = ::fdopendir(dir_fd);
@@ -108,7 +119,7 @@ void walk(int dir_fd, const std::string& path, DiscoveryResult& result, int dept
                 result.errors.push_back(child + ": " + std::strerror(errno));
                 continue;
             }
-            walk(child_fd, child, result, depth + 1);
+            walk(child_fd, child, result, depth + 1, visited);
         } else if (S_ISREG(st.st_mode) && jsonl) {
             result.files.push_back(describe_stat(child, st));
         }
@@ -120,6 +131,7 @@ void walk(int dir_fd, const std::string& path, DiscoveryResult& result, int dept
 DiscoveryResult discover_transcripts(const std::vector<std::string>& roots) {
     DiscoveryResult result;
     std::set<std::string> seen_roots;
+    Visited visited;
     for (const std::string& given_root : roots) {
         std::error_code ec;
         const fs::path canonical = fs::weakly_canonical(given_root, ec);
@@ -140,7 +152,7 @@ DiscoveryResult discover_transcripts(const std::vector<std::string>& roots) {
             result.errors.push_back(given_root + ": " + std::strerror(errno));
             continue;
         }
-        walk(fd, root, result, 0);
+        walk(fd, root, result, 0, visited);
     }
     // Overlapping roots (a tree and a folder inside it) list a file once.
     std::sort(result.files.begin(), result.files.end(),

@@ -152,6 +152,18 @@ TEST(DiscoverTranscripts, SymlinkedRootListsFileOnce) {
     EXPECT_EQ(r.files.size(), 1u);
 }
 
+// A symlink back up the tree is walked once, not 64 levels deep.
+TEST(DiscoverTranscripts, SymlinkLoopIsWalkedOnce) {
+    TempDir dir;
+    const fs::path root = dir.path() / "projects";
+    write_file(root / "p" / "s.jsonl", "{}\n");
+    write_file(root / "p" / "s" / "subagents" / "agent-a1.jsonl", "{}\n");
+    fs::create_directory_symlink(root, root / "p" / "s" / "loop");
+    const DiscoveryResult r = discover_transcripts({root.string()});
+    EXPECT_EQ(r.files.size(), 2u);
+    EXPECT_TRUE(r.errors.empty()) << r.errors.front();
+}
+
 // ------------------------------------------------------------------ default roots
 
 // default_transcript_roots() under HOME=`home`, with XDG_CONFIG_HOME and
