@@ -243,6 +243,12 @@ public:
         checkpoint.decoder_version = kDecoderVersion;
         UniqueFd fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
         struct stat st {};
+        if (fd.get() < 0 && errno == ENOENT) {
+            // Deleted since the walk (Claude Code prunes old transcripts): nothing to
+            // read and nothing wrong; what was imported before stays imported.
+            counters_.files_done++;
+            return;
+        }
         if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) {
             fail(file, checkpoint, std::strerror(errno));
             return;
