@@ -34,6 +34,9 @@ struct FileCheckpoint {
 struct ImportBatch {
     std::vector<Event> events;
     std::vector<FileCheckpoint> checkpoints;
+    // Files an earlier run could not read that no longer exist: their error is dropped
+    // (events already imported from any file always stay).
+    std::vector<std::string> forgotten;
 };
 
 // Batches written since the last commit become durable together, or not at

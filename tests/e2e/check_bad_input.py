@@ -80,6 +80,14 @@ def main():
         check(rep["skipped"]["incomplete_lines"] == 0, f"no incomplete line left: {rep['skipped']}")
         check(rep["skipped"]["malformed_lines"] == 5, f"malformed count stable: {rep['skipped']}")
 
+        # The unreadable file goes away: so does its error; the other counts stay.
+        os.unlink(os.path.join(proj, "unreadable.jsonl"))
+        r.run("import", os.path.join(r.tmp.name, "projects"))
+        rep = r.report("daily")
+        check(rep["skipped"]["files_unreadable"] == 0, f"vanished file forgotten: {rep['skipped']}")
+        check(rep["skipped"]["malformed_lines"] == 5, f"other counts kept: {rep['skipped']}")
+        check(rep["totals"]["messages"] == 3, f"no call lost: {rep['totals']}")
+
         # A path that does not exist is a clear error, not a crash.
         p = r.run("import", os.path.join(r.tmp.name, "nope"), check=False)
         check(p.returncode == 1 and "no such file" in p.stderr,

@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/json_writer.hpp"
 #include "ingest/transcript/assistant_record.hpp"
@@ -149,6 +150,13 @@ public:
         drain();
     }
 
+    void forget(std::vector<std::string>&& paths) {
+        if (paths.empty()) return;
+        std::lock_guard lock(queue_mutex_);
+        queue_.forgotten.insert(queue_.forgotten.end(), std::make_move_iterator(paths.begin()),
+                                std::make_move_iterator(paths.end()));
+    }
+
     Status finish() {
         std::lock_guard writer(writer_mutex_);
         drain();
@@ -177,9 +185,10 @@ private:
         for (;;) {
             batch_.events.clear();
             batch_.checkpoints.clear();
+            batch_.forgotten.clear();
             {
                 std::lock_guard lock(queue_mutex_);
-                if (queue_.checkpoints.empty()) return;
+                if (queue_.checkpoints.empty() && queue_.forgotten.empty()) return;
                 std::swap(batch_, queue_);
                 queued_events_ = 0;
             }
@@ -464,6 +473,23 @@ private:
     std::unordered_map<std::string, AssistantRecord, TransparentHash, std::equal_to<>> records_;
 };
 
+// Files recorded as unreadable that have since disappeared: not an open problem any more.
+std::vector<std::string> vanished_failures(
+    const std::unordered_map<std::string, FileCheckpoint>& previous,
+    const std::vector<TranscriptFile>& found) {
+    std::unordered_set<std::string_view> seen;
+    for (const auto& f : found) seen.insert(f.path);
+    std::vector<std::string> gone;
+    for (const auto& [path, cp] : previous) {
+        struct stat st {};
+        if (!cp.error.empty() && !seen.contains(path) && ::stat(path.c_str(), &st) != 0 &&
+            errno == ENOENT) {
+            gone.push_back(path);
+        }
+    }
+    return gone;
+}
+
 }  // namespace
 
 Result<ImportSummary> import_transcripts(const ImportOptions& options,
@@ -534,6 +560,7 @@ Result<ImportSummary> import_transcripts(const ImportOptions& options,
         }
     }
     for (auto& w : workers) w.join();
+    serialized.forget(vanished_failures(previous, files));
     summary.scan_seconds = seconds_since(scan_started);
     const auto commit_started = Clock::now();
     const Status final_status = serialized.finish();

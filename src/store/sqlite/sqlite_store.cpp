@@ -122,6 +122,10 @@ public:
         auto checkpoint = Statement::prepare(db_.get(), kUpsertCheckpoint);
         if (!checkpoint) return checkpoint.error();
         upsert_checkpoint_ = std::move(*checkpoint);
+        auto forget = Statement::prepare(
+            db_.get(), "DELETE FROM import_files WHERE path = ?1 AND error <> ''");
+        if (!forget) return forget.error();
+        forget_failed_ = std::move(*forget);
         return Ok{};
     }
 
@@ -358,6 +362,13 @@ private:
                 return make_error("storing event: " + sqlite::last_error(db_.get()));
             }
         }
+        for (const std::string& path : batch.forgotten) {
+            forget_failed_.reset();
+            forget_failed_.bind_text_always(1, path);
+            if (forget_failed_.step() != SQLITE_DONE) {
+                return make_error("forgetting " + path + ": " + sqlite::last_error(db_.get()));
+            }
+        }
         Statement& cp = upsert_checkpoint_;
         const TimestampUs now = now_us();
         for (const FileCheckpoint& c : batch.checkpoints) {
@@ -388,6 +399,7 @@ private:
     std::string path_;
     Statement upsert_event_;
     Statement upsert_checkpoint_;
+    Statement forget_failed_;
     bool in_transaction_ = false;
     // Declared last: stopped before the connection above closes.
     std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;
