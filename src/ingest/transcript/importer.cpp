@@ -194,7 +194,8 @@ private:
             }
             if (!failure_.ok()) continue;
             events_written_ += batch_.events.size();
-            uncommitted_ += batch_.events.size() + batch_.checkpoints.size();
+            uncommitted_ +=
+                batch_.events.size() + batch_.checkpoints.size() + batch_.forgotten.size();
             record(sink_.write(batch_));
             const auto now = std::chrono::steady_clock::now();
             if (failure_.ok() &&
