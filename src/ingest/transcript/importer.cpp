@@ -11,103 +11,27 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
-#include "core/json_writer.hpp"
 #include "ingest/transcript/assistant_record.hpp"
 #include "ingest/transcript/discovery.hpp"
 #include "ingest/transcript/file_reader.hpp"
+#include "ingest/transcript/model_call.hpp"
 #include "ingest/transcript/prefilter.hpp"
+#include "pipeline/serialized_sink.hpp"
 
 namespace agent_trace::transcript {
 namespace {
 
 constexpr uint32_t kHeadBytes = 4096;
-constexpr size_t kFlushRecords = 4096;       // per-file records held before handing off
-constexpr size_t kEventsPerCommit = 262144;  // made durable at least this often...
-constexpr auto kCommitInterval = std::chrono::milliseconds(250);  // ...and this often,
-// so the store can move committed data to disk while the scan goes on
-
-// Which copy of a response to keep: the final streaming snapshot (largest
-// output), then the main-thread copy over a sidechain replay, then the later
-// line (the last block of a response), then a stable tie-break.
-// Must agree with the store's upsert rule.
-bool better_copy(const AssistantRecord& a, const AssistantRecord& b) {
-    if (a.tokens.output != b.tokens.output) return a.tokens.output > b.tokens.output;
-    if (a.is_sidechain != b.is_sidechain) return !a.is_sidechain;
-    if (a.ts != b.ts) return a.ts > b.ts;
-    return a.session_id < b.session_id;
-}
-
-// `candidate` is the decoder's scratch record: copying from it (rather than
-// moving) keeps its string buffers, so decoding the next line allocates nothing.
-void merge_copy(AssistantRecord& kept, const AssistantRecord& candidate) {
-    // Copies of one response can disagree (streaming placeholders): every count
-    // is the largest seen; attribution follows the better copy.
-    TokenCounts tokens = kept.tokens;
-    tokens.keep_max(candidate.tokens);
-    const int64_t search = std::max(kept.web_search_requests, candidate.web_search_requests);
-    if (better_copy(candidate, kept)) kept = candidate;
-    kept.tokens = tokens;
-    kept.web_search_requests = search;
-}
-
-struct TransparentHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-std::string identity_of(const AssistantRecord& r) {
-    if (!r.message_id.empty()) return r.message_id;
-    if (!r.request_id.empty()) return "request:" + r.request_id;
-    return "line:" + r.uuid;
-}
-
-Event to_event(AssistantRecord&& r, const TranscriptFile& file, TimestampUs ingest_ts) {
-    Event e;
-    const std::string identity = identity_of(r);
-    e.event_id = hash_event_id({"transcript", "api_request", identity});
-    e.source = Source::transcript;
-    e.kind = EventKind::api_request;
-    e.ts = r.ts;
-    e.ingest_ts = ingest_ts;
-    e.session_id = r.session_id.empty() ? file.session_hint : r.session_id;
-    e.agent_id = r.agent_id.empty() ? file.agent_hint : r.agent_id;
-    e.message_id = std::move(r.message_id);
-    e.request_id = std::move(r.request_id);
-    e.parent_uuid = std::move(r.parent_uuid);
-    e.project = file.project;
-    e.cwd = std::move(r.cwd);
-    e.git_branch = std::move(r.git_branch);
-    e.app_version = std::move(r.version);
-    e.model = std::move(r.model);
-    e.set_token_counts(r.tokens);
-    e.is_sidechain = r.is_sidechain || !e.agent_id.empty();
-    e.tier = 1;
-    if (r.web_search_requests > 0 || !r.inference_geo.empty() ||
-        (!r.speed.empty() && r.speed != "standard")) {
-        JsonWriter w;
-        w.begin_object();
-        if (r.web_search_requests > 0) w.key("web_search_requests").value(r.web_search_requests);
-        if (!r.inference_geo.empty()) w.key("inference_geo").value(r.inference_geo);
-        if (!r.speed.empty() && r.speed != "standard") w.key("speed").value(r.speed);
-        w.end_object();
-        e.attrs = w.take();
-    }
-    return e;
-}
-
-struct FileStat {
-    uint64_t device = 0;
-    uint64_t inode = 0;
-    uint64_t size = 0;
-    int64_t mtime_ns = 0;
-};
+constexpr size_t kFlushRecords = 4096;  // per-file records held before handing off
+// Made durable at least every 256k events and every 250 ms, so the store can
+// move committed data to disk while the scan goes on.
+constexpr SerializedSink::CommitPolicy kCommitPolicy{262144, std::chrono::milliseconds(250)};
 
 Result<uint64_t> hash_head(int fd, uint32_t length) {
     std::string head(length, '\0');
@@ -123,108 +47,22 @@ Result<uint64_t> hash_head(int fd, uint32_t length) {
     return static_cast<uint64_t>(XXH3_64bits(head.data(), head.size()));
 }
 
-// Workers hand batches to the sink themselves: whoever finds the sink free
-// writes everything queued so far while the others keep scanning (no thread
-// waits for the store unless too much is queued). Commits are grouped by size
-// and time.
-class SerializedSink {
+// Line problems kept for --verbose; all are counted elsewhere.
+class ProblemLog {
 public:
-    explicit SerializedSink(ImportSink& sink) : sink_(sink) {}
-
-    void write(std::vector<Event>&& events, FileCheckpoint&& checkpoint) {
-        bool must_write = false;
-        {
-            std::lock_guard lock(queue_mutex_);
-            queued_events_ += events.size();
-            queue_.events.insert(queue_.events.end(), std::make_move_iterator(events.begin()),
-                                 std::make_move_iterator(events.end()));
-            queue_.checkpoints.push_back(std::move(checkpoint));
-            must_write = queued_events_ >= kMaxQueuedEvents;
-        }
-        std::unique_lock writer(writer_mutex_, std::defer_lock);
-        if (must_write) {
-            writer.lock();
-        } else if (!writer.try_lock()) {
-            return;  // the current writer, or the final drain, picks it up
-        }
-        drain();
+    explicit ProblemLog(size_t cap) : cap_(cap) {}
+    void add(LineProblem problem) {
+        std::lock_guard lock(mutex_);
+        if (problems_.size() < cap_) problems_.push_back(std::move(problem));
     }
-
-    void forget(std::vector<std::string>&& paths) {
-        if (paths.empty()) return;
-        std::lock_guard lock(queue_mutex_);
-        queue_.forgotten.insert(queue_.forgotten.end(), std::make_move_iterator(paths.begin()),
-                                std::make_move_iterator(paths.end()));
-    }
-
-    Status finish() {
-        std::lock_guard writer(writer_mutex_);
-        drain();
-        if (failure_.ok() && uncommitted_ > 0) record(sink_.commit());
-        uncommitted_ = 0;
-        return failure_;
-    }
-
-    void add_problem(LineProblem problem, size_t cap) {
-        std::lock_guard lock(queue_mutex_);
-        if (problems_.size() < cap) problems_.push_back(std::move(problem));
-    }
-
-    [[nodiscard]] bool aborted() const { return aborted_.load(std::memory_order_relaxed); }
-    [[nodiscard]] uint64_t events_written() const { return events_written_; }
-    std::vector<LineProblem> take_problems() {
-        std::lock_guard lock(queue_mutex_);
+    std::vector<LineProblem> take() {
+        std::lock_guard lock(mutex_);
         return std::move(problems_);
     }
 
 private:
-    static constexpr size_t kMaxQueuedEvents = 16384;  // bounds memory held for the store
-
-    // Called with writer_mutex_ held.
-    void drain() {
-        for (;;) {
-            batch_.events.clear();
-            batch_.checkpoints.clear();
-            batch_.forgotten.clear();
-            {
-                std::lock_guard lock(queue_mutex_);
-                if (queue_.checkpoints.empty() && queue_.forgotten.empty()) return;
-                std::swap(batch_, queue_);
-                queued_events_ = 0;
-            }
-            if (!failure_.ok()) continue;
-            events_written_ += batch_.events.size();
-            uncommitted_ +=
-                batch_.events.size() + batch_.checkpoints.size() + batch_.forgotten.size();
-            record(sink_.write(batch_));
-            const auto now = std::chrono::steady_clock::now();
-            if (failure_.ok() &&
-                (uncommitted_ >= kEventsPerCommit || now - last_commit_ >= kCommitInterval)) {
-                record(sink_.commit());
-                uncommitted_ = 0;
-                last_commit_ = now;
-            }
-        }
-    }
-
-    void record(const Status& status) {
-        if (!status.ok() && failure_.ok()) {
-            failure_ = status;
-            aborted_ = true;
-        }
-    }
-
-    ImportSink& sink_;
-    std::mutex queue_mutex_;   // guards queue_, queued_events_, problems_
-    std::mutex writer_mutex_;  // one writer at a time; guards the rest
-    ImportBatch queue_;
-    size_t queued_events_ = 0;
-    ImportBatch batch_;
-    Status failure_ = Ok{};
-    std::atomic<bool> aborted_{false};
-    size_t uncommitted_ = 0;
-    uint64_t events_written_ = 0;
-    std::chrono::steady_clock::time_point last_commit_ = std::chrono::steady_clock::now();
+    std::mutex mutex_;
+    size_t cap_;
     std::vector<LineProblem> problems_;
 };
 
@@ -236,8 +74,9 @@ struct Counters {
 
 class FileImporter {
 public:
-    FileImporter(const ImportOptions& options, SerializedSink& sink, Counters& counters)
-        : options_(options), sink_(sink), counters_(counters) {}
+    FileImporter(const ImportOptions& options, SerializedSink& sink, ProblemLog& problems,
+                 Counters& counters)
+        : options_(options), sink_(sink), problems_(problems), counters_(counters) {}
 
     void run(const TranscriptFile& file, const FileCheckpoint* previous) {
         if (previous != nullptr && !options_.full && previous->error.empty() &&
@@ -301,12 +140,12 @@ private:
         counters_.files_unreadable++;
         counters_.files_done++;
         checkpoint.error = why.empty() ? "unreadable" : why;
-        sink_.add_problem({file.path, 0, "unreadable", checkpoint.error}, options_.max_problems);
+        problems_.add({file.path, 0, "unreadable", checkpoint.error});
         sink_.write({}, std::move(checkpoint));
     }
 
     void problem(const TranscriptFile& file, uint64_t line, const char* kind, std::string detail) {
-        sink_.add_problem({file.path, line, kind, std::move(detail)}, options_.max_problems);
+        problems_.add({file.path, line, kind, std::move(detail)});
     }
 
     void flush(const TranscriptFile& file, FileCheckpoint checkpoint) {
@@ -465,6 +304,7 @@ private:
 
     const ImportOptions& options_;
     SerializedSink& sink_;
+    ProblemLog& problems_;
     Counters& counters_;
     simdjson::dom::parser parser_;
     LineReader reader_{options_.max_line_bytes, simdjson::SIMDJSON_PADDING};
@@ -521,7 +361,8 @@ Result<ImportSummary> import_transcripts(const ImportOptions& options,
     progress.files_total = files.size();
     for (const auto& f : files) progress.bytes_total += f.size;
 
-    SerializedSink serialized(sink);
+    SerializedSink serialized(sink, kCommitPolicy);
+    ProblemLog problems(options.max_problems);
     Counters counters;
     std::atomic<size_t> next_file{0};
     std::atomic<uint64_t> bytes_claimed{0};
@@ -536,7 +377,7 @@ Result<ImportSummary> import_transcripts(const ImportOptions& options,
     workers.reserve(threads);
     for (unsigned t = 0; t < threads; ++t) {
         workers.emplace_back([&] {
-            FileImporter importer(options, serialized, counters);
+            FileImporter importer(options, serialized, problems, counters);
             for (;;) {
                 const size_t i = next_file.fetch_add(1);
                 if (i >= files.size() || serialized.aborted()) break;
@@ -585,7 +426,7 @@ Result<ImportSummary> import_transcripts(const ImportOptions& options,
     summary.malformed_lines = counters.malformed;
     summary.oversized_lines = counters.oversized;
     summary.incomplete_lines = counters.incomplete;
-    summary.problems = serialized.take_problems();
+    summary.problems = problems.take();
     std::sort(summary.problems.begin(), summary.problems.end(),
               [](const LineProblem& a, const LineProblem& b) {
                   return a.path != b.path ? a.path < b.path : a.line < b.line;
