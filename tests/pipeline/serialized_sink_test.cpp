@@ -19,7 +19,7 @@ constexpr TimestampUs kT0 = 1'772'445'600'000'000;  // 2026-03-02T10:00:00Z
 
 Event call(int thread, int i) {
     Event e = api_request_event("msg_" + std::to_string(thread) + "_" + std::to_string(i),
-                                kT0 + i * 1'000'000);
+                                kT0 + int64_t{i} * 1'000'000);
     e.session_id = "sess-" + std::to_string(thread);
     e.model = "claude-sonnet-4-5-20250929";
     set_tokens(e, 1, 10, 0, 0, 100);
@@ -29,7 +29,7 @@ Event call(int thread, int i) {
 FileCheckpoint checkpoint(int thread, int batch) {
     FileCheckpoint cp;
     cp.path = "/t/" + std::to_string(thread) + ".jsonl";
-    cp.offset = static_cast<uint64_t>(batch + 1);
+    cp.offset = static_cast<uint64_t>(batch) + 1;
     return cp;
 }
 
@@ -44,10 +44,12 @@ TEST(SerializedSink, ManyWritersOneStore) {
     constexpr int kBatches = 50;
     constexpr int kPerBatch = 20;
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&, t] {
             for (int b = 0; b < kBatches; ++b) {
                 std::vector<Event> events;
+                events.reserve(kPerBatch);
                 for (int i = 0; i < kPerBatch; ++i) events.push_back(call(t, b * kPerBatch + i));
                 sink.write(std::move(events), checkpoint(t, b));
             }
