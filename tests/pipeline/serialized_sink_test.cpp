@@ -43,6 +43,7 @@ TEST(SerializedSink, ManyWritersOneStore) {
     constexpr int kThreads = 4;
     constexpr int kBatches = 50;
     constexpr int kPerBatch = 20;
+    constexpr size_t kTotal = size_t{kThreads} * kBatches * kPerBatch;
     std::vector<std::thread> threads;
     threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
@@ -58,8 +59,8 @@ TEST(SerializedSink, ManyWritersOneStore) {
     for (auto& th : threads) th.join();
     ASSERT_TRUE(sink.finish().ok());
     EXPECT_FALSE(sink.aborted());
-    EXPECT_EQ(sink.events_written(), uint64_t{kThreads * kBatches * kPerBatch});
-    EXPECT_EQ(scan_rows(*store).size(), size_t{kThreads * kBatches * kPerBatch});
+    EXPECT_EQ(sink.events_written(), kTotal);
+    EXPECT_EQ(scan_rows(*store).size(), kTotal);
     const auto cps = checkpoints_by_path(*store);
     ASSERT_EQ(cps.size(), size_t{kThreads});
     for (const auto& [path, cp] : cps) EXPECT_EQ(cp.offset, uint64_t{kBatches}) << path;
