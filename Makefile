@@ -26,7 +26,7 @@ CONFIGURE_ARGS := $(strip -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
 CXX_FILES = $(shell (git ls-files -co --exclude-standard -- 'src/*.cpp' 'src/*.hpp' \
 	'tests/*.cpp' 'tests/*.hpp' 'bench/*.cpp' 'bench/*.hpp' 2>/dev/null \
 	|| find src tests bench -name '*.cpp' -o -name '*.hpp' 2>/dev/null) | grep -v '^$(BUILD_DIR)/' | sort -u)
-TIDY_FILES = $(filter src/%.cpp,$(CXX_FILES))
+TIDY_FILES = $(filter src/%.cpp tests/%.cpp bench/%.cpp,$(CXX_FILES))
 
 .PHONY: all deps configure build test run bench fmt lint sanitize clean
 

@@ -11,8 +11,8 @@ namespace {
 
 // A tool-result-like line: prose and code with escaped quotes, no assistant token.
 std::string make_line(size_t bytes) {
-    static const char* kWords[] = {"the", "parser", "reads",  "\\\"usage\\\"", "fn", "main()",
-                                   "{",   "}",      "return", "assistant",     "0;", "\\n"};
+    static const char* kWords[] = {"the", "parser", "reads",  R"(\"usage\")", "fn", "main()",
+                                   "{",   "}",      "return", "assistant",    "0;", "\\n"};
     std::mt19937 rng(7);
     std::string s = R"({"type":"user","message":{"role":"user","content":")";
     while (s.size() < bytes) {

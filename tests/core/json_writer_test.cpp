@@ -118,9 +118,9 @@ TEST(JsonString, ReplacesInvalidUtf8) {
     EXPECT_EQ(json_literal("x\xC3"), "\"x" + kReplacement + "\"");    // cut at the end
     EXPECT_EQ(json_literal("\xC3(x"), "\"" + kReplacement + "(x\"");  // bad continuation
     EXPECT_EQ(json_literal("\xE2\x82"), "\"" + kReplacement + kReplacement + "\"");
-    for (const char* text : {"a\xFF"
-                             "b",
-                             "\x80", "x\xC3", "\xE2\x82", "\xF0\x9F\x98"}) {
+    const std::string invalid_between = std::string("a\xFF") + "b";
+    for (const char* text :
+         {invalid_between.c_str(), "\x80", "x\xC3", "\xE2\x82", "\xF0\x9F\x98"}) {
         EXPECT_TRUE(parses_as_json(json_literal(text))) << text;
     }
 }

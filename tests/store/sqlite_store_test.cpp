@@ -285,6 +285,7 @@ TEST_F(SqliteStore, WritesBecomeDurableOnCommitOnly) {
 // open (a background checkpoint), not only when the last connection closes.
 TEST_F(SqliteStore, CommittedImportsReachTheDatabaseFileWhileOpen) {
     std::vector<Event> events;
+    events.reserve(2000);
     for (int i = 0; i < 2000; ++i) {
         events.push_back(call("msg_bg_" + std::to_string(i), kT0 + i * kMinute, 10 + i));
     }

@@ -52,7 +52,9 @@ std::vector<ReadLine> read_all(LineReader& reader) {
             EXPECT_GE(line.capacity, line.size + kPadding);
             // The padding must be readable memory of the buffer.
             volatile char sink = 0;
-            for (size_t i = line.size; i < line.size + kPadding; ++i) sink = sink ^ line.data[i];
+            for (size_t i = line.size; i < line.size + kPadding; ++i) {
+                sink = static_cast<char>(sink ^ line.data[i]);
+            }
             (void)sink;
         }
         out.push_back({*next, std::string(line.view()), line.end_offset});
@@ -106,7 +108,7 @@ TEST(LineReader, LinesAcrossChunkBoundaries) {
     for (size_t i = 0; i < 12; ++i) lines.push_back(make_line(i, 300'000 + i * 7));
     lines.push_back(make_line(12, 3'000'000));
     lines.push_back(make_line(13, 5));
-    lines.push_back("");  // a blank line is still a line
+    lines.emplace_back();  // a blank line is still a line
     lines.push_back(make_line(15, 300'001));
     const Joined file = join_lines(lines);
     const fs::path path = dir.file("big.jsonl");
@@ -295,7 +297,8 @@ TEST(UniqueFd, ClosesAndMoves) {
     {
         UniqueFd a(raw);
         UniqueFd b(std::move(a));
-        EXPECT_EQ(a.get(), -1);
+        // The moved-from state is what this test checks.
+        EXPECT_EQ(a.get(), -1);  // NOLINT(bugprone-use-after-move)
         EXPECT_EQ(b.get(), raw);
         UniqueFd c;
         c = std::move(b);

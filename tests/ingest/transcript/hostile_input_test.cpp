@@ -48,8 +48,8 @@ std::string mutate(const std::string& line, std::mt19937& rng) {
             s.insert(pick(s.size() + 1), 1, "\"{}[]:,\\"[pick(8)]);
             break;  // structure
         case 3: {   // a number where a string was, or the reverse
-            const size_t at = s.find("\"output_tokens\":");
-            if (at != std::string::npos) s.insert(at + 16, "\"x\",\"y\":");
+            const size_t at = s.find(R"("output_tokens":)");
+            if (at != std::string::npos) s.insert(at + 16, R"("x","y":)");
             break;
         }
         case 4: {  // huge and negative counts

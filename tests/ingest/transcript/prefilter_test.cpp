@@ -18,7 +18,7 @@ std::string filler(size_t n, int style) {
         for (size_t i = 0; i < n; i += 3) s[i] = '"';
     } else if (style == 2) {
         // Near misses: a quote with an 'n' eight bytes later, but not the token.
-        const std::string_view near = "\"assistan\"\"assistanT\"\"xssistant\"";
+        const std::string_view near = R"("assistan""assistanT""xssistant")";
         for (size_t i = 0; i < n; ++i) s[i] = near[i % near.size()];
     }
     return s;
