@@ -56,6 +56,18 @@ public:
     virtual ~UsageReader() = default;
     virtual Status scan_usage(const UsageFilter& filter,
                               const std::function<void(const UsageRow&)>& visit) = 0;
+
+    // The same rows split into up to `max_parts` slices read concurrently:
+    // `prepare(n)` is called once with the number of slices, then `visit(slice,
+    // row)` from one thread per slice (rows of one slice in order). Slices are in
+    // storage order, so visiting them one after the other equals scan_usage().
+    virtual Status scan_usage_parallel(const UsageFilter& filter, size_t max_parts,
+                                       const std::function<void(size_t)>& prepare,
+                                       const std::function<void(size_t, const UsageRow&)>& visit) {
+        (void)max_parts;
+        prepare(1);
+        return scan_usage(filter, [&](const UsageRow& row) { visit(0, row); });
+    }
     virtual Status scan_sessions(const UsageFilter& filter,
                                  const std::function<void(const SessionMarker&)>& visit) = 0;
     virtual Result<ImportHealth> import_health() = 0;

@@ -293,6 +293,64 @@ TEST_F(UsageReportTest, BreakdownSharesSumToTheirRow) {
     }
 }
 
+// A store big enough to be read by two threads: the merged report equals the
+// sums computed here, for days, sessions and models.
+TEST(UsageReportLargeStore, ParallelScanMergesExactly) {
+    TempDir dir;
+    auto store = open_store(dir.path() / "big.db");
+    ASSERT_NE(store, nullptr);
+    constexpr int kRows = 60000;
+    std::vector<Event> events;
+    events.reserve(kRows);
+    std::map<std::string, int64_t> output_by_day;
+    std::map<std::string, int64_t> calls_by_session;
+    std::map<std::string, int64_t> output_by_model;
+    const TimestampUs t0 = at("2026-03-01T00:00:00Z");
+    for (int i = 0; i < kRows; ++i) {
+        const TimestampUs ts = t0 + int64_t{i} * 37 * 1'000'000;  // ~26 days
+        Event e = api_request_event("msg_big_" + std::to_string(i), ts);
+        e.session_id = "s" + std::to_string(i % 7);
+        e.project = "-p";
+        e.model = i % 3 == 0 ? "claude-haiku-4-5-20251001" : "claude-sonnet-4-5-20250929";
+        set_tokens(e, 1, i % 50, 0, 0, 10);
+        output_by_day[Zone::utc().day_key(ts)] += i % 50;
+        calls_by_session[e.session_id] += 1;
+        output_by_model[e.model] += i % 50;
+        events.push_back(std::move(e));
+    }
+    ASSERT_TRUE(commit_batch(*store, std::move(events)).ok());
+
+    ReportOptions o;
+    o.kind = ReportKind::daily;
+    o.breakdown = true;
+    auto daily = build_usage_report(*store, PricingTable::builtin(), o);
+    ASSERT_TRUE(daily.ok());
+    ASSERT_EQ(daily->rows.size(), output_by_day.size());
+    for (const ReportRow& row : daily->rows) {
+        EXPECT_EQ(row.totals.tokens.output, output_by_day[row.key]) << row.key;
+        int64_t parts = 0;
+        for (const ModelUsage& m : row.by_model) parts += m.totals.tokens.output;
+        EXPECT_EQ(parts, row.totals.tokens.output) << row.key;
+    }
+    EXPECT_EQ(daily->totals.messages, kRows);
+
+    o.kind = ReportKind::session;
+    auto sessions = build_usage_report(*store, PricingTable::builtin(), o);
+    ASSERT_TRUE(sessions.ok());
+    ASSERT_EQ(sessions->rows.size(), calls_by_session.size());
+    for (const ReportRow& row : sessions->rows) {
+        EXPECT_EQ(row.totals.messages, calls_by_session[row.key]) << row.key;
+        EXPECT_EQ(row.first_ts, t0 + int64_t{std::stoi(row.key.substr(1))} * 37 * 1'000'000);
+    }
+
+    o.kind = ReportKind::model;
+    auto models = build_usage_report(*store, PricingTable::builtin(), o);
+    ASSERT_TRUE(models.ok());
+    for (const ReportRow& row : models->rows) {
+        EXPECT_EQ(row.totals.tokens.output, output_by_model[row.key]) << row.key;
+    }
+}
+
 TEST(ReportKindNames, RoundTrip) {
     for (const ReportKind k : {ReportKind::daily, ReportKind::monthly, ReportKind::session,
                                ReportKind::project, ReportKind::model, ReportKind::blocks}) {

@@ -8,6 +8,9 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
@@ -99,6 +102,82 @@ int64_t attr_int(std::string_view attrs, std::string_view key) {
         v = v * 10 + (attrs[i] - '0');
     }
     return v;
+}
+
+constexpr int64_t kRowsPerScanThread = 20000;
+
+struct SeqRange {
+    int64_t begin;
+    int64_t end;  // exclusive
+};
+
+// Reads usage rows through `db`, optionally only those with seq in `range`.
+Status scan_usage_on(sqlite3* db, const UsageFilter& filter, std::optional<SeqRange> range,
+                     const std::function<void(const UsageRow&)>& visit) {
+    const bool whole_history = !filter.since && !filter.until;
+    std::string sql = usage_select(filter);
+    // A whole-history scan reads the table in order ("+kind" keeps the planner off
+    // the kind index; a seq range then walks the rowid directly).
+    if (whole_history && !range) sql += "NOT INDEXED";
+    std::string where = usage_where(filter);
+    if (range) {
+        where.replace(where.find("kind ="), 6, "+kind =");
+        where += " AND seq >= ?4 AND seq < ?5";
+    }
+    auto stmt = Statement::prepare(db, sql + where);
+    if (!stmt) return stmt.error();
+    if (filter.since) stmt->bind_int(1, *filter.since);
+    if (filter.until) stmt->bind_int(2, *filter.until);
+    if (!filter.project.empty()) stmt->bind_text(3, filter.project);
+    if (range) {
+        stmt->bind_int(4, range->begin);
+        stmt->bind_int(5, range->end);
+    }
+    int rc = 0;
+    UsageRow row;
+    while ((rc = stmt->step()) == SQLITE_ROW) {
+        row.ts = stmt->column_int(0);
+        row.session_id = stmt->column_text(1);
+        row.agent_id = stmt->column_text(2);
+        row.project = stmt->column_text(3);
+        row.cwd = stmt->column_text(4);
+        row.model = stmt->column_text(5);
+        row.tokens.input = stmt->column_int(6);
+        row.tokens.output = stmt->column_int(7);
+        row.tokens.cache_write_5m = stmt->column_int(8);
+        row.tokens.cache_write_1h = stmt->column_int(9);
+        row.tokens.cache_read = stmt->column_int(10);
+        row.is_sidechain = stmt->column_int(11) != 0;
+        row.reported_cost_usd.reset();
+        if (!stmt->column_is_null(12) && stmt->column_text(13) == "reported") {
+            row.reported_cost_usd = stmt->column_double(12);
+        }
+        const std::string_view attrs = stmt->column_text(14);
+        row.web_search_requests = 0;
+        row.us_inference_geo = false;
+        if (attrs.size() > 2) {
+            row.web_search_requests = attr_int(attrs, "web_search_requests");
+            row.us_inference_geo = attrs.find(R"("inference_geo":"us")") != std::string_view::npos;
+        }
+        visit(row);
+    }
+    if (rc != SQLITE_DONE) return make_error("reading usage: " + sqlite::last_error(db));
+    return Ok{};
+}
+
+// A read-only connection for a scan thread.
+Result<sqlite::DbPtr> open_reader(const std::string& path) {
+    sqlite3* raw = nullptr;
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+    sqlite::DbPtr db(raw);
+    if (rc != SQLITE_OK) return make_error("cannot open " + path + " for reading");
+    sqlite3_busy_timeout(db.get(), 10'000);
+    if (auto s = sqlite::exec(db.get(), "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384");
+        !s) {
+        return s.error();
+    }
+    return db;
 }
 
 class SqliteStore final : public Store {
@@ -200,44 +279,46 @@ public:
 
     Status scan_usage(const UsageFilter& filter,
                       const std::function<void(const UsageRow&)>& visit) override {
-        const bool whole_history = !filter.since && !filter.until;
-        auto stmt = Statement::prepare(
-            db_.get(),
-            usage_select(filter) + (whole_history ? "NOT INDEXED" : "") + usage_where(filter));
-        if (!stmt) return stmt.error();
-        if (filter.since) stmt->bind_int(1, *filter.since);
-        if (filter.until) stmt->bind_int(2, *filter.until);
-        if (!filter.project.empty()) stmt->bind_text(3, filter.project);
-        int rc = 0;
-        UsageRow row;
-        while ((rc = stmt->step()) == SQLITE_ROW) {
-            row.ts = stmt->column_int(0);
-            row.session_id = stmt->column_text(1);
-            row.agent_id = stmt->column_text(2);
-            row.project = stmt->column_text(3);
-            row.cwd = stmt->column_text(4);
-            row.model = stmt->column_text(5);
-            row.tokens.input = stmt->column_int(6);
-            row.tokens.output = stmt->column_int(7);
-            row.tokens.cache_write_5m = stmt->column_int(8);
-            row.tokens.cache_write_1h = stmt->column_int(9);
-            row.tokens.cache_read = stmt->column_int(10);
-            row.is_sidechain = stmt->column_int(11) != 0;
-            row.reported_cost_usd.reset();
-            if (!stmt->column_is_null(12) && stmt->column_text(13) == "reported") {
-                row.reported_cost_usd = stmt->column_double(12);
-            }
-            const std::string_view attrs = stmt->column_text(14);
-            row.web_search_requests = 0;
-            row.us_inference_geo = false;
-            if (attrs.size() > 2) {
-                row.web_search_requests = attr_int(attrs, "web_search_requests");
-                row.us_inference_geo =
-                    attrs.find(R"("inference_geo":"us")") != std::string_view::npos;
-            }
-            visit(row);
+        return scan_usage_on(db_.get(), filter, std::nullopt, visit);
+    }
+
+    Status scan_usage_parallel(const UsageFilter& filter, size_t max_parts,
+                               const std::function<void(size_t)>& prepare,
+                               const std::function<void(size_t, const UsageRow&)>& visit) override {
+        // Slices are ranges of seq (storage order); small stores are not worth a thread.
+        auto bounds = Statement::prepare(db_.get(), "SELECT min(seq), max(seq) FROM events");
+        if (!bounds) return bounds.error();
+        if (bounds->step() != SQLITE_ROW) return make_error(sqlite::last_error(db_.get()));
+        const int64_t first = bounds->column_int(0);
+        const int64_t last = bounds->column_int(1);
+        const auto parts = static_cast<int64_t>(std::max<size_t>(max_parts, 1));
+        if (parts == 1 || last - first < kRowsPerScanThread * parts) {
+            return UsageReader::scan_usage_parallel(filter, 1, prepare, visit);
         }
-        if (rc != SQLITE_DONE) return make_error("reading usage: " + sqlite::last_error(db_.get()));
+        prepare(static_cast<size_t>(parts));
+        const int64_t step = (last - first) / parts + 1;
+        std::vector<Status> results(static_cast<size_t>(parts), Ok{});
+        std::vector<std::thread> threads;
+        threads.reserve(static_cast<size_t>(parts - 1));
+        for (int64_t p = 1; p < parts; ++p) {
+            threads.emplace_back([&, p] {
+                const auto part = static_cast<size_t>(p);
+                auto reader = open_reader(path_);
+                if (!reader) {
+                    results[part] = reader.error();
+                    return;
+                }
+                const SeqRange range{first + p * step, first + (p + 1) * step};
+                results[part] = scan_usage_on(reader->get(), filter, range,
+                                              [&](const UsageRow& row) { visit(part, row); });
+            });
+        }
+        results[0] = scan_usage_on(db_.get(), filter, SeqRange{first, first + step},
+                                   [&](const UsageRow& row) { visit(0, row); });
+        for (auto& t : threads) t.join();
+        for (const Status& r : results) {
+            if (!r.ok()) return r;
+        }
         return Ok{};
     }
 
