@@ -43,6 +43,11 @@ void add_report_flags(CLI::App& command, ReportFlags& flags, bool with_kind) {
     auto* json =
         command.add_flag("--json", flags.json, "Machine-readable JSON (see docs/reports.md)");
     command.add_flag("--csv", flags.csv, "CSV with a header row")->excludes(json);
+    command
+        .add_option("--sort", flags.sort,
+                    "Row order: key (default; dates are chronological), cost or tokens (largest "
+                    "first), last (last activity, most recent last)")
+        ->check(CLI::IsMember({"key", "cost", "tokens", "last"}));
     command.add_flag("--breakdown", flags.breakdown,
                      "Split every row by model (JSON: rows[].breakdown; CSV: one line per model)");
     command.add_option("--tz", flags.tz,
@@ -73,6 +78,7 @@ int print_report(const GlobalOptions& globals, UsageReader& reader, const Report
     }
     options.project = flags.project;
     options.breakdown = flags.breakdown;
+    options.sort = parse_report_sort(flags.sort).value_or(ReportSort::key);
     auto pricing = load_pricing(globals.config_dir);
     if (!pricing) {
         std::fprintf(stderr, "agent-trace: %s\n", pricing.error().message.c_str());

@@ -13,6 +13,7 @@ struct ReportFlags {
     bool json = false;
     bool csv = false;
     bool breakdown = false;
+    std::string sort = "key";
     std::string tz = "local";
     std::string since;
     std::string until;

@@ -57,6 +57,31 @@ private:
 
 constexpr size_t kScanThreads = 2;
 
+// Stable, with the key as the last tie-break, so equal rows keep a fixed order.
+void sort_rows(std::vector<ReportRow>& rows, ReportSort sort) {
+    if (sort == ReportSort::key) return;  // groups come out in key order already
+    std::stable_sort(rows.begin(), rows.end(), [sort](const ReportRow& a, const ReportRow& b) {
+        switch (sort) {
+            case ReportSort::cost:
+                if (a.totals.cost_units != b.totals.cost_units) {
+                    return a.totals.cost_units > b.totals.cost_units;
+                }
+                break;
+            case ReportSort::tokens:
+                if (a.totals.tokens.total() != b.totals.tokens.total()) {
+                    return a.totals.tokens.total() > b.totals.tokens.total();
+                }
+                break;
+            case ReportSort::last:
+                if (a.last_ts != b.last_ts) return a.last_ts < b.last_ts;
+                break;
+            case ReportSort::key:
+                break;
+        }
+        return a.key < b.key;
+    });
+}
+
 // Aggregates rows into groups; one per scan slice, merged afterwards.
 class UsageAccumulator {
 public:
@@ -179,6 +204,14 @@ private:
 
 }  // namespace
 
+std::optional<ReportSort> parse_report_sort(std::string_view name) {
+    if (name == "key") return ReportSort::key;
+    if (name == "cost") return ReportSort::cost;
+    if (name == "tokens") return ReportSort::tokens;
+    if (name == "last") return ReportSort::last;
+    return std::nullopt;
+}
+
 std::optional<ReportKind> parse_report_kind(std::string_view name) {
     for (const auto& [kind, text] : kKinds) {
         if (text == name) return kind;
@@ -267,6 +300,7 @@ Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& 
             report.rows.push_back(std::move(g.row));
         }
     }
+    sort_rows(report.rows, options.sort);
     for (auto& [model, u] : unpriced) report.unpriced_models.push_back(std::move(u));
     auto health = reader.import_health();
     if (!health) return health.error();

@@ -16,6 +16,12 @@ namespace agent_trace {
 
 enum class ReportKind : uint8_t { daily, monthly, session, project, model, blocks };
 
+// Row order: by key (dates and block starts are chronological), by cost or
+// tokens (largest first), or by last activity (most recent last).
+enum class ReportSort : uint8_t { key, cost, tokens, last };
+
+std::optional<ReportSort> parse_report_sort(std::string_view name);
+
 std::optional<ReportKind> parse_report_kind(std::string_view name);
 std::string_view to_string(ReportKind kind);
 
@@ -83,6 +89,7 @@ struct ReportOptions {
     std::string project;             // project key or cwd
     TimestampUs now = 0;             // for the active block; 0: the clock
     bool breakdown = false;          // split every row by model
+    ReportSort sort = ReportSort::key;
 };
 
 Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& pricing,

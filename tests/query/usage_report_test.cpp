@@ -351,6 +351,31 @@ TEST(UsageReportLargeStore, ParallelScanMergesExactly) {
     }
 }
 
+TEST_F(UsageReportTest, SortOrders) {
+    ReportOptions o = options(ReportKind::session);
+    o.sort = ReportSort::cost;
+    const UsageReport by_cost = report(o);
+    ASSERT_GE(by_cost.rows.size(), 2u);
+    for (size_t i = 1; i < by_cost.rows.size(); ++i) {
+        EXPECT_GE(by_cost.rows[i - 1].totals.cost_units, by_cost.rows[i].totals.cost_units);
+    }
+    o.sort = ReportSort::tokens;
+    const UsageReport by_tokens = report(o);
+    for (size_t i = 1; i < by_tokens.rows.size(); ++i) {
+        EXPECT_GE(by_tokens.rows[i - 1].totals.tokens.total(),
+                  by_tokens.rows[i].totals.tokens.total());
+    }
+    o.sort = ReportSort::last;
+    const UsageReport by_last = report(o);
+    for (size_t i = 1; i < by_last.rows.size(); ++i) {
+        EXPECT_LE(by_last.rows[i - 1].last_ts, by_last.rows[i].last_ts);
+    }
+    // Same rows whatever the order.
+    EXPECT_EQ(by_cost.rows.size(), report(options(ReportKind::session)).rows.size());
+    EXPECT_EQ(parse_report_sort("cost"), ReportSort::cost);
+    EXPECT_FALSE(parse_report_sort("random").has_value());
+}
+
 TEST(ReportKindNames, RoundTrip) {
     for (const ReportKind k : {ReportKind::daily, ReportKind::monthly, ReportKind::session,
                                ReportKind::project, ReportKind::model, ReportKind::blocks}) {
