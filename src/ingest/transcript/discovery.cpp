@@ -31,6 +31,10 @@ void add_root_if_dir(std::vector<std::string>& out, const fs::path& p) {
 
 }  // namespace
 
+int64_t mtime_ns(const struct stat& st) {
+    return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
 TranscriptFile describe_transcript_path(const std::string& path) {
     // Plain string work: this runs for every file of every import.
     TranscriptFile file;
@@ -74,7 +78,7 @@ TranscriptFile describe_stat(const std::string& path, const struct stat& st) {
     file.size = static_cast<uint64_t>(st.st_size);
     file.device = st.st_dev;
     file.inode = st.st_ino;
-    file.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    file.mtime_ns = transcript::mtime_ns(st);
     return file;
 }
 

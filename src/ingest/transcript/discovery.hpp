@@ -1,5 +1,7 @@
 #pragma once
 // Finds transcript files and what their place in the tree says about them.
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -30,6 +32,9 @@ DiscoveryResult discover_transcripts(const std::vector<std::string>& roots);
 // `~/.config/claude/projects` and `~/.claude/projects`: a relocated config dir
 // does not hide older history (copies are counted once); only those that exist.
 std::vector<std::string> default_transcript_roots();
+
+// A stat's modification time in nanoseconds, as checkpoints record it.
+int64_t mtime_ns(const struct stat& st);
 
 // What the path says: project dir, session id, agent id.
 TranscriptFile describe_transcript_path(const std::string& path);

@@ -79,13 +79,11 @@ public:
         : options_(options), sink_(sink), problems_(problems), counters_(counters) {}
 
     void run(const TranscriptFile& file, const FileCheckpoint* previous) {
-        if (previous != nullptr && !options_.full && previous->error.empty() &&
-            previous->decoder_version == kDecoderVersion && previous->incomplete_lines == 0 &&
-            previous->device == file.device && previous->inode == file.inode &&
-            previous->size == file.size && previous->mtime_ns == file.mtime_ns &&
-            previous->offset == file.size) {
+        // The walk's own stat usually proves there is nothing new: no open at all.
+        if (previous != nullptr && !options_.full &&
+            unchanged_since(*previous, file.device, file.inode, file.size, file.mtime_ns)) {
             counters_.files_unchanged++;
-            return;  // nothing new since the last run, by the walk's own stat
+            return;
         }
         FileCheckpoint checkpoint;
         checkpoint.path = file.path;
@@ -105,12 +103,11 @@ public:
         checkpoint.device = st.st_dev;
         checkpoint.inode = st.st_ino;
         checkpoint.size = static_cast<uint64_t>(st.st_size);
-        checkpoint.mtime_ns =
-            static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+        checkpoint.mtime_ns = mtime_ns(st);
         uint64_t start = 0;
         if (previous != nullptr && !options_.full && resumable(*previous, checkpoint)) {
-            if (previous->size == checkpoint.size && previous->mtime_ns == checkpoint.mtime_ns &&
-                previous->incomplete_lines == 0) {
+            if (unchanged_since(*previous, checkpoint.device, checkpoint.inode, checkpoint.size,
+                                checkpoint.mtime_ns)) {
                 counters_.files_unchanged++;
                 return;
             }
@@ -131,6 +128,14 @@ public:
     }
 
 private:
+    // The same file as the last run left it, every byte of it read.
+    static bool unchanged_since(const FileCheckpoint& prev, uint64_t device, uint64_t inode,
+                                uint64_t size, int64_t mtime) {
+        return prev.error.empty() && prev.decoder_version == kDecoderVersion &&
+               prev.incomplete_lines == 0 && prev.device == device && prev.inode == inode &&
+               prev.size == size && prev.mtime_ns == mtime && prev.offset == size;
+    }
+
     static bool resumable(const FileCheckpoint& prev, const FileCheckpoint& now) {
         return prev.error.empty() && prev.decoder_version == kDecoderVersion &&
                prev.device == now.device && prev.inode == now.inode && now.size >= prev.offset;
@@ -148,13 +153,11 @@ private:
         problems_.add({file.path, line, kind, std::move(detail)});
     }
 
-    void flush(const TranscriptFile& file, FileCheckpoint checkpoint) {
+    void flush(const TranscriptFile& file, FileCheckpoint checkpoint,
+               std::optional<Event> session_marker = std::nullopt) {
         std::vector<Event> events;
         events.reserve(records_.size() + 1);
-        if (session_marker_) {
-            events.push_back(std::move(*session_marker_));
-            session_marker_.reset();
-        }
+        if (session_marker) events.push_back(std::move(*session_marker));
         const TimestampUs ingest = now_us();
         for (auto& [identity, record] : records_) {
             Event event = to_event(std::move(record), file, ingest);
@@ -216,16 +219,18 @@ private:
                         " bytes); it is read when complete");
         }
         finish_checkpoint(fd, cp);
-        if (start == 0 && file.agent_hint.empty()) add_session_marker(file, cp);
-        flush(file, std::move(cp));
+        std::optional<Event> marker;
+        if (start == 0 && file.agent_hint.empty()) marker = session_marker(file, cp);
+        flush(file, std::move(cp), std::move(marker));
         counters_.files_done++;
     }
 
     // A main transcript file is a session even when it holds no model call of
     // its own (a resumed session whose calls all belong to the first one): the
     // marker lets session listings show it, with zero usage.
-    void add_session_marker(const TranscriptFile& file, const FileCheckpoint& cp) {
-        if (file.session_hint.empty()) return;
+    std::optional<Event> session_marker(const TranscriptFile& file,
+                                        const FileCheckpoint& cp) const {
+        if (file.session_hint.empty()) return std::nullopt;
         Event e;
         e.event_id = hash_event_id({"transcript", "session", file.session_hint});
         e.source = Source::transcript;
@@ -234,7 +239,7 @@ private:
         e.ingest_ts = now_us();
         e.session_id = file.session_hint;
         e.project = file.project;
-        session_marker_ = std::move(e);
+        return e;
     }
 
     static void finish_checkpoint(int fd, FileCheckpoint& cp) {
@@ -284,15 +289,16 @@ private:
         }
         counters_.assistant_lines++;
         if (earliest_ts_ == 0 || scratch_.ts < earliest_ts_) earliest_ts_ = scratch_.ts;
-        // Most lines repeat the previous line's response: look up without allocating.
-        auto it = scratch_.message_id.empty()
-                      ? records_.end()
-                      : records_.find(std::string_view(scratch_.message_id));
-        if (it == records_.end()) it = records_.find(std::string_view(identity_of(scratch_)));
-        if (it == records_.end()) {
-            records_.emplace(identity_of(scratch_), scratch_);
-        } else {
+        // Most lines repeat a response already seen: look it up without allocating
+        // (the identity is message.id whenever there is one).
+        std::string fallback_identity;
+        if (scratch_.message_id.empty()) fallback_identity = identity_of(scratch_);
+        const std::string_view identity =
+            scratch_.message_id.empty() ? std::string_view(fallback_identity) : scratch_.message_id;
+        if (auto it = records_.find(identity); it != records_.end()) {
             merge_copy(it->second, scratch_);
+        } else {
+            records_.emplace(std::string(identity), scratch_);
         }
     }
 
@@ -310,7 +316,6 @@ private:
     LineReader reader_{options_.max_line_bytes, simdjson::SIMDJSON_PADDING};
     AssistantRecord scratch_;
     TimestampUs earliest_ts_ = 0;
-    std::optional<Event> session_marker_;
     std::unordered_map<std::string, AssistantRecord, TransparentHash, std::equal_to<>> records_;
 };
 
