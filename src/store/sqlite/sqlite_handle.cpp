@@ -55,6 +55,18 @@ std::string_view Statement::column_text(int i) const {
             static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), i))};
 }
 
+Result<DbPtr> open_connection(const std::string& path, int flags, int busy_timeout_ms) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    DbPtr db(raw);
+    if (rc != SQLITE_OK) {
+        return make_error("cannot open " + path + ": " +
+                          (raw != nullptr ? last_error(raw) : sqlite3_errstr(rc)));
+    }
+    sqlite3_busy_timeout(db.get(), busy_timeout_ms);
+    return db;
+}
+
 Status exec(sqlite3* db, const char* sql) {
     char* message = nullptr;
     const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &message);

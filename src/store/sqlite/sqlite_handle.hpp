@@ -48,6 +48,10 @@ private:
     std::unique_ptr<sqlite3_stmt, FinalizeStmt> stmt_;
 };
 
+// Opens a connection (SQLITE_OPEN_* `flags`; no mutex: one thread at a time)
+// that waits up to `busy_timeout_ms` for locks; the error names the file.
+Result<DbPtr> open_connection(const std::string& path, int flags, int busy_timeout_ms);
+
 Status exec(sqlite3* db, const char* sql);
 std::string last_error(sqlite3* db);
 

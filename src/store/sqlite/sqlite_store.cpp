@@ -80,12 +80,19 @@ std::string usage_select(const UsageFilter& filter) {
 }
 
 // Only the clauses a filter needs: every term is evaluated for every row.
-std::string usage_where(const UsageFilter& filter) {
-    std::string where = " WHERE kind = 'api_request' AND source = 'transcript'";
+std::string transcript_where(const UsageFilter& filter, std::string_view kind) {
+    std::string where = " WHERE kind = '" + std::string(kind) + "' AND source = 'transcript'";
     if (filter.since) where += " AND ts >= ?1";
     if (filter.until) where += " AND ts < ?2";
     if (!filter.project.empty()) where += " AND (project = ?3 OR cwd = ?3)";
     return where;
+}
+
+// Binds what transcript_where() asked for.
+void bind_filter(Statement& stmt, const UsageFilter& filter) {
+    if (filter.since) stmt.bind_int(1, *filter.since);
+    if (filter.until) stmt.bind_int(2, *filter.until);
+    if (!filter.project.empty()) stmt.bind_text(3, filter.project);
 }
 
 int64_t to_db(uint64_t v) { return std::bit_cast<int64_t>(v); }
@@ -105,6 +112,9 @@ int64_t attr_int(std::string_view attrs, std::string_view key) {
 }
 
 constexpr int64_t kRowsPerScanThread = 20000;
+constexpr int kBusyTimeoutMs = 10'000;
+// Reads go through a mapping of the file rather than copies into the page cache.
+constexpr const char* kMmapPragma = "PRAGMA mmap_size=1073741824;";
 
 struct SeqRange {
     int64_t begin;
@@ -119,16 +129,14 @@ Status scan_usage_on(sqlite3* db, const UsageFilter& filter, std::optional<SeqRa
     // A whole-history scan reads the table in order ("+kind" keeps the planner off
     // the kind index; a seq range then walks the rowid directly).
     if (whole_history && !range) sql += "NOT INDEXED";
-    std::string where = usage_where(filter);
+    std::string where = transcript_where(filter, "api_request");
     if (range) {
         where.replace(where.find("kind ="), 6, "+kind =");
         where += " AND seq >= ?4 AND seq < ?5";
     }
     auto stmt = Statement::prepare(db, sql + where);
     if (!stmt) return stmt.error();
-    if (filter.since) stmt->bind_int(1, *filter.since);
-    if (filter.until) stmt->bind_int(2, *filter.until);
-    if (!filter.project.empty()) stmt->bind_text(3, filter.project);
+    bind_filter(*stmt, filter);
     if (range) {
         stmt->bind_int(4, range->begin);
         stmt->bind_int(5, range->end);
@@ -167,16 +175,10 @@ Status scan_usage_on(sqlite3* db, const UsageFilter& filter, std::optional<SeqRa
 
 // A read-only connection for a scan thread.
 Result<sqlite::DbPtr> open_reader(const std::string& path) {
-    sqlite3* raw = nullptr;
-    const int rc =
-        sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-    sqlite::DbPtr db(raw);
-    if (rc != SQLITE_OK) return make_error("cannot open " + path + " for reading");
-    sqlite3_busy_timeout(db.get(), 10'000);
-    if (auto s = sqlite::exec(db.get(), "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384");
-        !s) {
-        return s.error();
-    }
+    auto db = sqlite::open_connection(path, SQLITE_OPEN_READONLY, kBusyTimeoutMs);
+    if (!db) return db.error();
+    const std::string pragmas = std::string(kMmapPragma) + " PRAGMA cache_size=-16384;";
+    if (auto s = sqlite::exec(db->get(), pragmas.c_str()); !s) return s.error();
     return db;
 }
 
@@ -189,9 +191,11 @@ public:
                 db_.get(),
                 "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                 "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-                "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=2048; PRAGMA "
-                "mmap_size=1073741824;");
+                "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=2048;");
             !s) {
+            return s;
+        }
+        if (auto s = sqlite::exec(db_.get(), kMmapPragma); !s) {
             return s;
         }
         if (auto s = migrate(); !s) return s;
@@ -324,14 +328,10 @@ public:
 
     Status scan_sessions(const UsageFilter& filter,
                          const std::function<void(const SessionMarker&)>& visit) override {
-        auto stmt = Statement::prepare(
-            db_.get(),
-            "SELECT ts, session_id, project FROM events WHERE kind = 'session_start' AND "
-            "source = 'transcript' AND ts >= ?1 AND ts < ?2 AND (?3 IS NULL OR project = ?3)");
+        auto stmt = Statement::prepare(db_.get(), "SELECT ts, session_id, project FROM events" +
+                                                      transcript_where(filter, "session_start"));
         if (!stmt) return stmt.error();
-        stmt->bind_int(1, filter.since.value_or(INT64_MIN));
-        stmt->bind_int(2, filter.until.value_or(INT64_MAX));
-        stmt->bind_text(3, filter.project);
+        bind_filter(*stmt, filter);
         int rc = 0;
         while ((rc = stmt->step()) == SQLITE_ROW) {
             SessionMarker marker;
@@ -506,17 +506,10 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
         std::filesystem::create_directories(parent, ec);
         if (ec) return make_error("cannot create " + parent.string() + ": " + ec.message());
     }
-    sqlite3* raw = nullptr;
-    const int rc =
-        sqlite3_open_v2(path.c_str(), &raw,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-    sqlite::DbPtr db(raw);
-    if (rc != SQLITE_OK) {
-        return make_error("cannot open " + path + ": " +
-                          (raw != nullptr ? sqlite::last_error(raw) : sqlite3_errstr(rc)));
-    }
-    sqlite3_busy_timeout(db.get(), 10'000);
-    auto store = std::make_unique<SqliteStore>(std::move(db), path);
+    auto db =
+        sqlite::open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, kBusyTimeoutMs);
+    if (!db) return db.error();
+    auto store = std::make_unique<SqliteStore>(std::move(*db), path);
     if (auto s = store->init(); !s) return make_error(path + ": " + s.error().message);
     return std::unique_ptr<Store>(std::move(store));
 }

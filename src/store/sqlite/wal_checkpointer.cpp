@@ -3,14 +3,9 @@
 namespace agent_trace::sqlite {
 
 WalCheckpointer::WalCheckpointer(const std::string& path) {
-    sqlite3* raw = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
-        SQLITE_OK) {
-        sqlite3_close_v2(raw);
-        return;
-    }
-    db_.reset(raw);
-    sqlite3_busy_timeout(db_.get(), 1000);
+    auto db = open_connection(path, SQLITE_OPEN_READWRITE, 1000);
+    if (!db) return;
+    db_ = std::move(*db);
     // A connection learns the file is in WAL mode only once it has read it.
     if (!exec(db_.get(), "PRAGMA journal_mode").ok()) {
         db_.reset();
