@@ -22,6 +22,20 @@ void write_totals(JsonWriter& w, const UsageTotals& t) {
     w.key("unpriced_tokens").value(t.unpriced_tokens);
 }
 
+// An array of {name_key: name, ...totals} for a row's shares (subagents, models).
+template <class Share>
+void write_shares(JsonWriter& w, std::string_view array_key, std::string_view name_key,
+                  std::string Share::*name, const std::vector<Share>& shares) {
+    w.key(array_key).begin_array();
+    for (const Share& share : shares) {
+        w.begin_object();
+        w.key(name_key).value(share.*name);
+        write_totals(w, share.totals);
+        w.end_object();
+    }
+    w.end_array();
+}
+
 std::string with_commas(int64_t n) {
     const std::string digits = std::to_string(n < 0 ? -n : n);
     std::string out = n < 0 ? "-" : "";
@@ -131,30 +145,15 @@ std::string render_json(const UsageReport& report) {
         w.key("models").begin_array();
         for (const auto& m : row.models) w.value(m);
         w.end_array();
-        if (!row.by_model.empty()) {
-            w.key("breakdown").begin_array();
-            for (const auto& part : row.by_model) {
-                w.begin_object();
-                w.key("model").value(part.model);
-                write_totals(w, part.totals);
-                w.end_object();
-            }
-            w.end_array();
-        }
+        if (!row.by_model.empty())
+            write_shares(w, "breakdown", "model", &ModelUsage::model, row.by_model);
         switch (report.kind) {
             case ReportKind::session:
                 w.key("project").value(row.project);
                 w.key("cwd").value(row.cwd);
                 w.key("first_ts").value(format_iso8601_utc(row.first_ts));
                 w.key("last_ts").value(format_iso8601_utc(row.last_ts));
-                w.key("subagents").begin_array();
-                for (const auto& sub : row.subagents) {
-                    w.begin_object();
-                    w.key("agent_id").value(sub.agent_id);
-                    write_totals(w, sub.totals);
-                    w.end_object();
-                }
-                w.end_array();
+                write_shares(w, "subagents", "agent_id", &SubagentUsage::agent_id, row.subagents);
                 break;
             case ReportKind::project:
                 w.key("cwd").value(row.cwd);
