@@ -5,8 +5,6 @@ user sees must show up here; refresh deliberately with --update and review the d
 import argparse
 import difflib
 import os
-import subprocess
-import sys
 import tempfile
 
 from common import Runner, check, finish
@@ -24,9 +22,7 @@ def main():
     a = ap.parse_args()
     r = Runner(a.bin)
     try:
-        corpus = os.path.join(r.tmp.name, "corpus")
-        subprocess.run([sys.executable, a.generator, "--out", corpus, "--seed", "4",
-                        "--sessions", "8", "--jobs", "1"], check=True, capture_output=True)
+        corpus = r.generate_corpus(a.generator, seed=4, sessions=8)
         r.run("import", os.path.join(corpus, "projects"))
         outputs = {}
         for kind in KINDS:

@@ -5,8 +5,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 from common import Runner, check, finish
 
@@ -36,9 +34,7 @@ def main():
     a = ap.parse_args()
     r = Runner(a.bin)
     try:
-        corpus = os.path.join(r.tmp.name, "corpus")
-        subprocess.run([sys.executable, a.generator, "--out", corpus, "--seed", "21",
-                        "--sessions", "10", "--jobs", "1"], check=True, capture_output=True)
+        corpus = r.generate_corpus(a.generator, seed=21, sessions=10)
         expected = json.load(open(os.path.join(corpus, "expected.json")))
         projects = os.path.join(corpus, "projects")
         r.run("import", projects)

@@ -29,6 +29,14 @@ class Runner:
         proc = self.run("report", kind, "--json", "--tz", "UTC", *extra)
         return json.loads(proc.stdout)
 
+    def generate_corpus(self, generator: str, seed: int, sessions: int) -> str:
+        """A small corpus from the transcript generator, inside this runner's temp dir."""
+        corpus = os.path.join(self.tmp.name, "corpus")
+        subprocess.run([sys.executable, generator, "--out", corpus, "--seed", str(seed),
+                        "--sessions", str(sessions), "--jobs", "1"], check=True,
+                       capture_output=True)
+        return corpus
+
     def close(self):
         self.tmp.cleanup()
 
