@@ -30,6 +30,9 @@ PACKAGES=(
   libxxhash-dev
   libsqlite3-dev
   sqlite3
+  libboost-dev
+  rapidjson-dev
+  nlohmann-json3-dev
   # tests and benchmarks
   libgtest-dev
   libgmock-dev

@@ -1,64 +1,49 @@
-// agent-trace: local-first observability for agentic coding. main only dispatches.
-#include <malloc.h>
+// agent-trace front: runs `hook-handler` in this small static binary (Claude Code
+// waits for it on every tool call) and hands every other command to
+// agent-trace-engine, which links the heavy libraries.
+#include <unistd.h>
 
-#include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
-#include <exception>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
 
-#include "cli/commands.hpp"
-#include "core/paths.hpp"
+#include "cli/hook_handler/hook_handler.hpp"
 
 namespace {
 
-int run(int argc, char** argv) {
-    using namespace agent_trace;
-    // Imports allocate and free batches of events in a loop; keeping freed memory
-    // instead of returning it to the kernel avoids re-faulting (zeroing) pages.
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    mallopt(M_TRIM_THRESHOLD, 128 << 20);
-    CLI::App app{"agent-trace: local-first observability for Claude Code sessions", "agent-trace"};
-    app.set_version_flag("--version", "agent-trace 0.1.0");
-    app.require_subcommand(1);
-    app.footer(
-        "Examples:\n"
-        "  agent-trace import                    # backfill ~/.claude/projects\n"
-        "  agent-trace report daily --since 2026-11-01\n"
-        "  agent-trace report session --json\n"
-        "  agent-trace pricing list");
-    cli::GlobalOptions globals;
-    globals.data_dir = default_data_dir();
-    globals.config_dir = default_config_dir();
-    app.add_option("--data-dir", globals.data_dir,
-                   "Data directory (store, checkpoints); env AGENT_TRACE_DATA_DIR")
-        ->capture_default_str();
-    app.add_option("--config-dir", globals.config_dir,
-                   "Configuration directory (pricing.json override); env AGENT_TRACE_CONFIG_DIR")
-        ->capture_default_str();
-    int exit_code = 0;
-    cli::add_import_command(app, globals, exit_code);
-    cli::add_report_command(app, globals, exit_code);
-    cli::add_pricing_command(app, globals, exit_code);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "agent-trace: %s\n", e.what());
-        return 1;
+std::string directory_of_self() {
+    std::string buffer(4096, '\0');
+    const ssize_t n = readlink("/proc/self/exe", buffer.data(), buffer.size() - 1);
+    if (n <= 0) return {};
+    buffer.resize(static_cast<size_t>(n));
+    const size_t slash = buffer.rfind('/');
+    return slash == std::string::npos ? std::string{} : buffer.substr(0, slash);
+}
+
+// AGENT_TRACE_ENGINE, else next to this binary, else ../libexec/agent-trace/.
+std::string locate_engine() {
+    if (const char* env = std::getenv("AGENT_TRACE_ENGINE"); env != nullptr && *env != '\0') {
+        return env;
     }
-    return exit_code;
+    const std::string dir = directory_of_self();
+    for (const std::string& candidate :
+         {dir + "/agent-trace-engine", dir + "/../libexec/agent-trace/agent-trace-engine"}) {
+        if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    return dir + "/agent-trace-engine";
 }
 
 }  // namespace
 
-// The one boundary where an exception may end up: report it, never crash.
 int main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "agent-trace: %s\n", e.what());
-    } catch (...) {
-        std::fprintf(stderr, "agent-trace: unexpected error\n");
+    if (argc >= 2 && std::string_view(argv[1]) == "hook-handler") {
+        return agent_trace::cli::run_hook_handler(argc - 1, argv + 1);
     }
-    return 1;
+    const std::string engine = locate_engine();
+    execv(engine.c_str(), argv);
+    std::fprintf(stderr, "agent-trace: cannot run %s: %s\n", engine.c_str(), std::strerror(errno));
+    return 127;
 }

@@ -13,7 +13,7 @@ constexpr std::array<std::pair<Source, std::string_view>, 4> kSources{{
     {Source::git, "git"},
 }};
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 15> kKinds{{
+constexpr std::array<std::pair<EventKind, std::string_view>, 16> kKinds{{
     {EventKind::session_start, "session_start"},
     {EventKind::session_end, "session_end"},
     {EventKind::user_prompt, "user_prompt"},
@@ -28,6 +28,7 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 15> kKinds{{
     {EventKind::notification, "notification"},
     {EventKind::metric, "metric"},
     {EventKind::commit, "commit"},
+    {EventKind::turn_end, "turn_end"},
     {EventKind::other, "other"},
 }};
 

@@ -30,6 +30,7 @@ enum class EventKind : uint8_t {
     notification,
     metric,
     commit,
+    turn_end,  // the agent finished answering (hook Stop / StopFailure)
     other,
 };
 

@@ -8,6 +8,9 @@ namespace agent_trace {
 
 struct Error {
     std::string message;
+    // True when the same operation may succeed later unchanged (a locked, read-only
+    // or full store): writers retry these and dead-letter the others.
+    bool retryable = false;
 };
 
 template <class T>
@@ -34,6 +37,7 @@ private:
 struct Ok {};
 using Status = Result<Ok>;
 
-inline Error make_error(std::string message) { return Error{std::move(message)}; }
+inline Error make_error(std::string message) { return Error{std::move(message), false}; }
+inline Error make_retryable_error(std::string message) { return Error{std::move(message), true}; }
 
 }  // namespace agent_trace

@@ -5,10 +5,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "core/token_counts.hpp"
+#include "pipeline/event_sink.hpp"
 #include "pipeline/import_sink.hpp"
 
 namespace agent_trace {
@@ -73,8 +75,27 @@ public:
     virtual Result<ImportHealth> import_health() = 0;
 };
 
+// Recent arrivals per source, for `status`.
+struct SourceActivity {
+    std::string source;
+    uint64_t events_since = 0;       // ingested at or after the asked time
+    uint64_t events_total = 0;
+    TimestampUs last_ingest_ts = 0;  // 0: none
+    TimestampUs last_event_ts = 0;
+};
+
+class ActivityReader {
+public:
+    virtual ~ActivityReader() = default;
+    virtual Result<std::vector<SourceActivity>> source_activity(TimestampUs since) = 0;
+};
+
 // The embedded store implements every role.
-class Store : public ImportSink, public CheckpointSource, public UsageReader {
+class Store : public ImportSink,
+              public CheckpointSource,
+              public UsageReader,
+              public EventSink,
+              public ActivityReader {
 public:
     [[nodiscard]] virtual std::string describe() const = 0;
 };

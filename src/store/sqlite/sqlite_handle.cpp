@@ -73,11 +73,30 @@ Status exec(sqlite3* db, const char* sql) {
     if (rc != SQLITE_OK) {
         std::string text = message != nullptr ? message : sqlite3_errstr(rc);
         sqlite3_free(message);
-        return make_error("sqlite: " + text);
+        return Error{"sqlite: " + text, is_retryable_code(rc)};
     }
     return Ok{};
 }
 
 std::string last_error(sqlite3* db) { return sqlite3_errmsg(db); }
+
+bool is_retryable_code(int code) {
+    switch (code & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+        case SQLITE_READONLY:
+        case SQLITE_FULL:
+        case SQLITE_IOERR:
+        case SQLITE_CANTOPEN:
+        case SQLITE_PROTOCOL:
+            return true;
+        default:
+            return false;
+    }
+}
+
+Error error_from(sqlite3* db, const std::string& context) {
+    return Error{context + ": " + last_error(db), is_retryable_code(sqlite3_extended_errcode(db))};
+}
 
 }  // namespace agent_trace::sqlite

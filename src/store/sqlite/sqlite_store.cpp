@@ -244,6 +244,41 @@ public:
         return status;
     }
 
+    Status write_events(std::span<const Event> events) override {
+        if (in_transaction_) return make_error("write_events during an open import transaction");
+        if (auto s = sqlite::exec(db_.get(), "BEGIN IMMEDIATE"); !s) return s;
+        ImportBatch batch;
+        batch.events.assign(events.begin(), events.end());
+        auto status = write_rows(batch);
+        if (status) {
+            status = sqlite::exec(db_.get(), "COMMIT");
+        }
+        if (!status) (void)sqlite::exec(db_.get(), "ROLLBACK");
+        return status;
+    }
+
+    Result<std::vector<SourceActivity>> source_activity(TimestampUs since) override {
+        auto stmt = Statement::prepare(
+            db_.get(),
+            "SELECT source, SUM(ingest_ts >= ?1), COUNT(*), MAX(ingest_ts), MAX(ts) "
+            "FROM events GROUP BY source ORDER BY source");
+        if (!stmt) return stmt.error();
+        stmt->bind_int(1, since);
+        std::vector<SourceActivity> out;
+        int rc = 0;
+        while ((rc = stmt->step()) == SQLITE_ROW) {
+            SourceActivity a;
+            a.source = std::string(stmt->column_text(0));
+            a.events_since = from_db(stmt->column_int(1));
+            a.events_total = from_db(stmt->column_int(2));
+            a.last_ingest_ts = stmt->column_int(3);
+            a.last_event_ts = stmt->column_int(4);
+            out.push_back(std::move(a));
+        }
+        if (rc != SQLITE_DONE) return sqlite::error_from(db_.get(), "reading activity");
+        return out;
+    }
+
     ~SqliteStore() override {
         // Anything written but not committed is dropped: the next import redoes it.
         if (in_transaction_) (void)sqlite::exec(db_.get(), "ROLLBACK");
@@ -440,7 +475,7 @@ private:
             st.bind_int(32, e.tier);
             st.bind_text_always(33, e.attrs);
             if (st.step() != SQLITE_DONE) {
-                return make_error("storing event: " + sqlite::last_error(db_.get()));
+                return sqlite::error_from(db_.get(), "storing event");
             }
         }
         for (const std::string& path : batch.forgotten) {
@@ -470,7 +505,7 @@ private:
             cp.bind_text_always(14, c.error);
             cp.bind_int(15, now);
             if (cp.step() != SQLITE_DONE) {
-                return make_error("storing checkpoint: " + sqlite::last_error(db_.get()));
+                return sqlite::error_from(db_.get(), "storing checkpoint");
             }
         }
         return Ok{};
