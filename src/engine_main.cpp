@@ -38,6 +38,7 @@ int run(int argc, char** argv) {
     cli::add_import_command(app, globals, exit_code);
     cli::add_report_command(app, globals, exit_code);
     cli::add_pricing_command(app, globals, exit_code);
+    cli::add_serve_command(app, globals, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

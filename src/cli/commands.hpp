@@ -15,5 +15,6 @@ struct GlobalOptions {
 void add_import_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
 void add_report_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
 void add_pricing_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
+void add_serve_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
 
 }  // namespace agent_trace::cli

@@ -534,6 +534,11 @@ void configure_sqlite_once() {
 }
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
+    return open_sqlite_store(path, SqliteStoreOptions{});
+}
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
+                                                 const SqliteStoreOptions& options) {
     configure_sqlite_once();
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) {
@@ -542,7 +547,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
         if (ec) return make_error("cannot create " + parent.string() + ": " + ec.message());
     }
     auto db =
-        sqlite::open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, kBusyTimeoutMs);
+        sqlite::open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, options.busy_timeout_ms);
     if (!db) return db.error();
     auto store = std::make_unique<SqliteStore>(std::move(*db), path);
     if (auto s = store->init(); !s) return make_error(path + ": " + s.error().message);

@@ -12,4 +12,12 @@ namespace agent_trace {
 // migrates the database at `path`.
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path);
 
+struct SqliteStoreOptions {
+    // How long a write waits for another connection's lock before failing with a
+    // retryable error. Live writers keep it short so an outage shows up as retries.
+    int busy_timeout_ms = 10'000;
+};
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
+                                                 const SqliteStoreOptions& options);
+
 }  // namespace agent_trace

@@ -1,0 +1,138 @@
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "server/serve_app.hpp"
+
+namespace agent_trace::cli {
+namespace {
+
+struct ServeFlags {
+    std::string hooks_listen = "127.0.0.1:8317";
+    std::string auth_token;
+    std::string port_file;
+    std::string queue_sync = "every-commit";
+    unsigned sync_interval_ms = 0;
+    unsigned tier = 1;
+    bool no_import = false;
+    std::vector<std::string> import_roots;
+    unsigned io_threads = 2;
+    unsigned store_busy_timeout_ms = 250;
+    uint64_t max_body_mb = 32;
+};
+
+Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& text) {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string::npos) return make_error("expected HOST:PORT, got '" + text + "'");
+    std::string host = text.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    const std::string port_text = text.substr(colon + 1);
+    char* end = nullptr;
+    const unsigned long port = std::strtoul(port_text.c_str(), &end, 10);
+    if (port_text.empty() || *end != '\0' || port > 65535) {
+        return make_error("invalid port in '" + text + "'");
+    }
+    return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+int run_serve(const GlobalOptions& globals, const ServeFlags& flags) {
+    server::ServeOptions options;
+    options.data_dir = globals.data_dir;
+    auto listen = parse_listen(flags.hooks_listen);
+    if (!listen) {
+        std::fprintf(stderr, "agent-trace serve: --hooks-listen: %s\n",
+                     listen.error().message.c_str());
+        return 2;
+    }
+    options.hooks_host = listen->first;
+    options.hooks_port = listen->second;
+    options.auth_token = flags.auth_token;
+    if (const char* env = std::getenv("AGENT_TRACE_AUTH_TOKEN");
+        options.auth_token.empty() && env != nullptr) {
+        options.auth_token = env;
+    }
+    options.port_file = flags.port_file;
+    if (flags.queue_sync == "every-commit") {
+        options.queue_sync = QueueSync::every_commit;
+    } else if (flags.queue_sync == "interval") {
+        options.queue_sync = QueueSync::interval;
+    } else if (flags.queue_sync == "none") {
+        options.queue_sync = QueueSync::none;
+    }
+    options.sync_interval = std::chrono::milliseconds(flags.sync_interval_ms);
+    options.max_tier = static_cast<uint8_t>(flags.tier);
+    options.import_history = !flags.no_import;
+    options.history_roots = flags.import_roots;
+    options.io_threads = flags.io_threads;
+    options.store_busy_timeout_ms = static_cast<int>(flags.store_busy_timeout_ms);
+    options.max_body_bytes = flags.max_body_mb << 20;
+    auto app = server::ServeApp::start(options);
+    if (!app) {
+        std::fprintf(stderr, "agent-trace serve: %s\n", app.error().message.c_str());
+        return 1;
+    }
+    std::fprintf(stderr, "agent-trace serve: hooks on http://%s:%u/v1/hooks, data in %s\n",
+                 options.hooks_host.c_str(), static_cast<unsigned>((*app)->hooks_port()),
+                 globals.data_dir.c_str());
+    (*app)->run_until_signal();
+    std::fprintf(stderr, "agent-trace serve: stopped\n");
+    return 0;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& root, const GlobalOptions& globals, int& exit_code) {
+    auto* command = root.add_subcommand(
+        "serve", "Run the local collector: hooks receiver, durable queue, store writer");
+    auto flags = std::make_shared<ServeFlags>();
+    command
+        ->add_option("--hooks-listen", flags->hooks_listen,
+                     "HOST:PORT for POST /v1/hooks and GET /healthz (port 0: any free port)")
+        ->capture_default_str();
+    command->add_option("--auth-token", flags->auth_token,
+                        "Bearer token required from clients; mandatory for a non-loopback "
+                        "address (env AGENT_TRACE_AUTH_TOKEN)");
+    command->add_option("--port-file", flags->port_file,
+                        "Write {\"hooks\": PORT, \"pid\": PID} here once listening");
+    command
+        ->add_option("--queue-sync", flags->queue_sync,
+                     "every-commit: acknowledge after the group fdatasync (default); interval: "
+                     "after write(), fdatasync every --sync-interval-ms; none: never fdatasync")
+        ->check(CLI::IsMember({"every-commit", "interval", "none"}))
+        ->capture_default_str();
+    command
+        ->add_option("--sync-interval-ms", flags->sync_interval_ms,
+                     "Group commit: wait this long to gather more records before each fdatasync")
+        ->capture_default_str();
+    command->add_option("--tier", flags->tier, "Highest privacy tier stored (1 metadata only, 2, 3)")
+        ->check(CLI::Range(1, 3))
+        ->capture_default_str();
+    command->add_flag("--no-import", flags->no_import,
+                      "Do not import the existing transcript history at start");
+    command->add_option("--import-root", flags->import_roots,
+                        "Transcript roots to import at start (default: Claude Code's)");
+    command->add_option("--io-threads", flags->io_threads, "HTTP worker threads")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
+    command
+        ->add_option("--store-busy-timeout-ms", flags->store_busy_timeout_ms,
+                     "How long a store write waits for a lock before it is retried with backoff")
+        ->capture_default_str();
+    command->add_option("--max-body-mb", flags->max_body_mb, "Largest request body accepted")
+        ->capture_default_str();
+    command->footer(
+        "Events are acknowledged once appended to the durable queue in <data-dir>/queue;\n"
+        "a writer moves them into <data-dir>/agent-trace.db, retrying while the store is\n"
+        "busy and moving events it can never store to <data-dir>/dlq. hook-handler's spool\n"
+        "(<data-dir>/spool) is drained at start and every second. A session's transcript\n"
+        "is imported when its hooks report the end of a turn or of the session.\n\n"
+        "Examples:\n"
+        "  agent-trace serve\n"
+        "  agent-trace serve --hooks-listen 127.0.0.1:0 --port-file /tmp/at.port --no-import");
+    command->callback([&globals, &exit_code, flags] { exit_code = run_serve(globals, *flags); });
+}
+
+}  // namespace agent_trace::cli

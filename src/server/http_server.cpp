@@ -1,0 +1,246 @@
+#include "server/http_server.hpp"
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/version.hpp>
+#include <optional>
+
+#include "core/json_writer.hpp"
+
+namespace agent_trace::server {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+HttpResponse json_error(int status, std::string_view message) {
+    JsonWriter w;
+    w.begin_object().key("error").value(message).end_object();
+    return HttpResponse{status, "application/json", w.take(), {}};
+}
+
+namespace {
+
+struct SharedStats {
+    std::atomic<uint64_t> connections{0};
+    std::atomic<uint64_t> requests{0};
+    std::atomic<uint64_t> too_large{0};
+    std::atomic<uint64_t> malformed{0};
+};
+
+// What every connection needs; shared so a connection may outlive the listener
+// while the io_context winds down.
+struct ListenerShared {
+    Handler handler;
+    HttpLimits limits;
+    SharedStats stats;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket&& socket, std::shared_ptr<ListenerShared> shared)
+        : stream_(std::move(socket)),
+          shared_(std::move(shared)),
+          handler_(shared_->handler),
+          limits_(shared_->limits),
+          stats_(shared_->stats) {}
+
+    void start() {
+        asio::dispatch(stream_.get_executor(),
+                       [self = shared_from_this()] { self->read_request(); });
+    }
+
+private:
+    void read_request() {
+        parser_.emplace();
+        parser_->body_limit(limits_.max_body_bytes);
+        parser_->header_limit(limits_.max_header_bytes);
+        stream_.expires_after(limits_.idle_timeout);
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](beast::error_code ec, size_t /*bytes*/) {
+                             self->on_read(ec);
+                         });
+    }
+
+    void on_read(beast::error_code ec) {
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+            ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+            ec == asio::error::eof) {
+            close();
+            return;
+        }
+        if (ec == http::error::body_limit) {
+            stats_.too_large.fetch_add(1, std::memory_order_relaxed);
+            keep_alive_ = false;
+            write(json_error(413, "body larger than " + std::to_string(limits_.max_body_bytes) +
+                                      " bytes"));
+            return;
+        }
+        if (ec == http::error::header_limit) {
+            stats_.too_large.fetch_add(1, std::memory_order_relaxed);
+            keep_alive_ = false;
+            write(json_error(431, "request headers too large"));
+            return;
+        }
+        if (ec) {
+            stats_.malformed.fetch_add(1, std::memory_order_relaxed);
+            keep_alive_ = false;
+            write(json_error(400, "malformed HTTP request: " + ec.message()));
+            return;
+        }
+        stats_.requests.fetch_add(1, std::memory_order_relaxed);
+        auto message = parser_->release();
+        keep_alive_ = message.keep_alive();
+        version_ = message.version();
+        HttpRequest request;
+        request.method = std::string(message.method_string());
+        request.target = std::string(message.target());
+        request.content_type = std::string(message[http::field::content_type]);
+        request.authorization = std::string(message[http::field::authorization]);
+        request.body = std::move(message.body());
+        beast::error_code remote_ec;
+        const auto remote = stream_.socket().remote_endpoint(remote_ec);
+        if (!remote_ec) {
+            request.remote = remote.address().to_string() + ":" + std::to_string(remote.port());
+        }
+        // The handler may answer from another thread (after a queue sync): hop back
+        // onto this connection's strand before touching the stream.
+        stream_.expires_after(limits_.request_timeout);
+        handler_(std::move(request), [self = shared_from_this()](HttpResponse response) {
+            asio::post(self->stream_.get_executor(),
+                       [self, response = std::move(response)]() mutable {
+                           self->write(std::move(response));
+                       });
+        });
+    }
+
+    void write(HttpResponse response) {
+        auto message = std::make_shared<http::response<http::string_body>>(
+            static_cast<http::status>(response.status), version_ == 0 ? 11 : version_);
+        message->set(http::field::server, "agent-trace");
+        message->set(http::field::content_type, response.content_type);
+        if (!response.retry_after.empty()) message->set(http::field::retry_after, response.retry_after);
+        message->keep_alive(keep_alive_);
+        message->body() = std::move(response.body);
+        message->prepare_payload();
+        stream_.expires_after(limits_.request_timeout);
+        http::async_write(stream_, *message,
+                          [self = shared_from_this(), message](beast::error_code ec, size_t) {
+                              if (ec || !self->keep_alive_) {
+                                  self->close();
+                                  return;
+                              }
+                              self->read_request();
+                          });
+    }
+
+    void close() {
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream_.socket().close(ec);
+    }
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    std::shared_ptr<ListenerShared> shared_;
+    const Handler& handler_;
+    const HttpLimits& limits_;
+    SharedStats& stats_;
+    bool keep_alive_ = true;
+    unsigned version_ = 11;
+};
+
+class BeastListener final : public HttpListener {
+public:
+    BeastListener(asio::io_context& io, Handler handler, HttpLimits limits)
+        : io_(io),
+          acceptor_(asio::make_strand(io)),
+          shared_(std::make_shared<ListenerShared>()) {
+        shared_->handler = std::move(handler);
+        shared_->limits = limits;
+    }
+
+    Status open(const std::string& host, uint16_t port) {
+        beast::error_code ec;
+        const auto address = asio::ip::make_address(host, ec);
+        if (ec) return make_error("invalid listen address '" + host + "': " + ec.message());
+        const tcp::endpoint endpoint(address, port);
+        if (acceptor_.open(endpoint.protocol(), ec); ec) {
+            return make_error("cannot open socket: " + ec.message());
+        }
+        if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec); ec) {
+            return make_error("cannot set SO_REUSEADDR: " + ec.message());
+        }
+        if (acceptor_.bind(endpoint, ec); ec) {
+            return make_error("cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                              ec.message());
+        }
+        if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) {
+            return make_error("cannot listen: " + ec.message());
+        }
+        const auto local = acceptor_.local_endpoint(ec);
+        if (ec) return make_error("cannot read the bound port: " + ec.message());
+        port_ = local.port();
+        host_ = local.address().to_string();
+        return Ok{};
+    }
+
+    void start() override { accept(); }
+
+    void stop() override {
+        asio::post(acceptor_.get_executor(), [this] {
+            beast::error_code ec;
+            acceptor_.close(ec);
+        });
+    }
+
+    [[nodiscard]] uint16_t port() const override { return port_; }
+    [[nodiscard]] std::string address() const override {
+        return (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" +
+               std::to_string(port_);
+    }
+    [[nodiscard]] HttpListenerStats stats() const override {
+        const SharedStats& s = shared_->stats;
+        return {s.connections.load(), s.requests.load(), s.too_large.load(), s.malformed.load()};
+    }
+
+private:
+    void accept() {
+        acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec,
+                                                              tcp::socket socket) {
+            if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+            if (!ec) {
+                beast::error_code opt_ec;
+                socket.set_option(tcp::no_delay(true), opt_ec);
+                shared_->stats.connections.fetch_add(1, std::memory_order_relaxed);
+                std::make_shared<Session>(std::move(socket), shared_)->start();
+            }
+            accept();  // EMFILE and friends: keep serving the connections we have
+        });
+    }
+
+    asio::io_context& io_;
+    tcp::acceptor acceptor_;
+    std::shared_ptr<ListenerShared> shared_;
+    uint16_t port_ = 0;
+    std::string host_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<HttpListener>> HttpListener::bind(asio::io_context& io,
+                                                          const std::string& host, uint16_t port,
+                                                          Handler handler, HttpLimits limits) {
+    auto listener = std::make_unique<BeastListener>(io, std::move(handler), limits);
+    if (auto s = listener->open(host, port); !s) return s.error();
+    return std::unique_ptr<HttpListener>(std::move(listener));
+}
+
+}  // namespace agent_trace::server

@@ -1,0 +1,570 @@
+#include "server/serve_app.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <simdjson.h>
+#include <thread>
+
+#include "core/json_writer.hpp"
+#include "core/time.hpp"
+#include "ingest/hooks/hook_decoder.hpp"
+#include "ingest/transcript/discovery.hpp"
+#include "pipeline/dlq/dead_letter_queue.hpp"
+#include "pipeline/event_codec.hpp"
+#include "pipeline/spool/spool.hpp"
+#include "pipeline/store_writer.hpp"
+#include "server/http_server.hpp"
+#include "server/ingest_counters.hpp"
+#include "server/session_importer.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace agent_trace::server {
+namespace {
+
+namespace asio = boost::asio;
+
+std::string host_name() {
+    char buffer[256] = {};
+    if (gethostname(buffer, sizeof buffer - 1) != 0) return {};
+    return buffer;
+}
+
+std::string user_name() {
+    std::string buffer(16384, '\0');
+    passwd pw{};
+    passwd* found = nullptr;
+    if (getpwuid_r(getuid(), &pw, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
+        return {};
+    }
+    return pw.pw_name;
+}
+
+std::string to_hex(std::string_view bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (const char c : bytes) {
+        const auto b = static_cast<unsigned char>(c);
+        out.push_back(kDigits[b >> 4]);
+        out.push_back(kDigits[b & 0xf]);
+    }
+    return out;
+}
+
+bool is_loopback(const std::string& host) {
+    return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
+}
+
+// A stable, low-cardinality name for why an input was refused (the counters' key).
+std::string reason_class(const std::string& message) {
+    auto has = [&](std::string_view needle) { return message.find(needle) != std::string::npos; };
+    if (has("unknown hook event")) return "unknown_hook_event";
+    if (has("UTF-8") || has("utf-8")) return "not_utf8";
+    if (has("missing") || has("empty")) return "missing_field";
+    if (has("must be") || has("type")) return "wrong_type";
+    if (has("JSON") || has("json")) return "invalid_json";
+    return "invalid";
+}
+
+Status write_file_atomically(const std::string& path, const std::string& content) {
+    const std::string temp = path + ".tmp";
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        if (!out) return make_error("cannot write " + temp);
+        out << content;
+        if (!out.flush()) return make_error("cannot write " + temp);
+    }
+    std::error_code ec;
+    std::filesystem::rename(temp, path, ec);
+    if (ec) return make_error("cannot rename " + temp + ": " + ec.message());
+    return Ok{};
+}
+
+class ServeAppImpl final : public ServeApp {
+public:
+    explicit ServeAppImpl(ServeOptions options)
+        : options_(std::move(options)), io_(std::make_unique<asio::io_context>()) {}
+
+    Status open() {
+        started_ = now_us();
+        host_ = host_name();
+        user_ = user_name();
+        if (!is_loopback(options_.hooks_host) && options_.auth_token.empty()) {
+            return make_error("listening on " + options_.hooks_host +
+                              " (not loopback) requires --auth-token");
+        }
+        std::error_code ec;
+        std::filesystem::create_directories(options_.data_dir, ec);
+        if (ec) return make_error("cannot create " + options_.data_dir + ": " + ec.message());
+        database_path_ = options_.data_dir + "/agent-trace.db";
+        spool_dir_ = options_.data_dir + "/spool";
+
+        SqliteStoreOptions store_options;
+        store_options.busy_timeout_ms = options_.store_busy_timeout_ms;
+        auto store = open_sqlite_store(database_path_, store_options);
+        if (!store) return store.error();
+        store_ = std::move(*store);
+
+        QueueOptions queue_options;
+        queue_options.dir = options_.data_dir + "/queue";
+        queue_options.sync = options_.queue_sync;
+        queue_options.sync_interval = options_.sync_interval;
+        auto queue = open_durable_queue(queue_options);
+        if (!queue) return make_error("queue: " + queue.error().message);
+        queue_ = std::move(*queue);
+
+        auto dlq = open_dead_letter_queue(options_.data_dir + "/dlq");
+        if (!dlq) return make_error("dead letter queue: " + dlq.error().message);
+        dlq_ = std::move(*dlq);
+
+        SessionImporterOptions importer_options;
+        importer_options.database_path = database_path_;
+        if (options_.import_history) {
+            importer_options.history_roots = options_.history_roots.empty()
+                                                 ? transcript::default_transcript_roots()
+                                                 : options_.history_roots;
+        }
+        importer_ = std::make_unique<SessionImporter>(std::move(importer_options));
+
+        StoreWriterOptions writer_options;
+        writer_options.on_stored = [this](std::span<const Event> events) { on_stored(events); };
+        writer_ = std::make_unique<StoreWriter>(*queue_, *store_, *dlq_, writer_options);
+
+        HttpLimits limits;
+        limits.max_body_bytes = options_.max_body_bytes;
+        auto listener = HttpListener::bind(
+            *io_, options_.hooks_host, options_.hooks_port,
+            [this](HttpRequest&& request, Responder respond) {
+                handle(std::move(request), std::move(respond));
+            },
+            limits);
+        if (!listener) return listener.error();
+        listener_ = std::move(*listener);
+
+        importer_->start();
+        writer_->start();
+        listener_->start();
+        for (unsigned i = 0; i < std::max(1u, options_.io_threads); ++i) {
+            io_threads_.emplace_back([this] { io_->run(); });
+        }
+        spool_thread_ = std::thread([this] { drain_spool_loop(); });
+        if (!options_.port_file.empty()) {
+            JsonWriter w;
+            w.begin_object()
+                .key("hooks")
+                .value(static_cast<int64_t>(listener_->port()))
+                .key("pid")
+                .value(static_cast<int64_t>(getpid()))
+                .end_object();
+            if (auto s = write_file_atomically(options_.port_file, w.str() + "\n"); !s) return s;
+        }
+        return Ok{};
+    }
+
+    ~ServeAppImpl() override { shutdown(); }
+    ServeAppImpl(const ServeAppImpl&) = delete;
+    ServeAppImpl& operator=(const ServeAppImpl&) = delete;
+
+    void run_until_signal() override {
+        asio::io_context signals_io;
+        asio::signal_set signals(signals_io, SIGINT, SIGTERM);
+        signals.async_wait([](const boost::system::error_code&, int) {});
+        signals_io.run();
+        shutdown();
+    }
+
+    [[nodiscard]] uint16_t hooks_port() const override {
+        return listener_ ? listener_->port() : 0;
+    }
+
+    [[nodiscard]] std::string health_json() const override;
+
+private:
+    void shutdown() {
+        if (shut_down_.exchange(true)) return;
+        if (listener_) listener_->stop();
+        {
+            std::lock_guard lock(spool_mutex_);
+            stopping_ = true;
+        }
+        spool_wake_.notify_all();
+        if (spool_thread_.joinable()) spool_thread_.join();
+        io_->stop();
+        for (auto& t : io_threads_) {
+            if (t.joinable()) t.join();
+        }
+        if (writer_) writer_->stop();
+        if (importer_) importer_->stop();
+    }
+
+    void handle(HttpRequest&& request, Responder respond) {
+        const std::string path = request.target.substr(0, request.target.find('?'));
+        if (path == "/healthz") {
+            if (request.method != "GET" && request.method != "HEAD") {
+                respond(json_error(405, "use GET /healthz"));
+                return;
+            }
+            respond(HttpResponse{200, "application/json", health_json(), {}});
+            return;
+        }
+        if (path != "/v1/hooks") {
+            respond(json_error(404, "no such endpoint: " + path +
+                                        " (this port serves POST /v1/hooks and GET /healthz)"));
+            return;
+        }
+        if (request.method != "POST") {
+            respond(json_error(405, "use POST /v1/hooks"));
+            return;
+        }
+        if (!options_.auth_token.empty() &&
+            request.authorization != "Bearer " + options_.auth_token) {
+            hook_counters_.rejected("unauthorized");
+            respond(json_error(401, "missing or wrong bearer token"));
+            return;
+        }
+        ingest_hooks(request.body, std::move(respond));
+    }
+
+    struct Decoded {
+        std::vector<std::string> payloads;
+        std::vector<std::pair<size_t, std::string>> rejected;  // index, reason
+        std::vector<std::string> reasons;                      // classes, for the counters
+    };
+
+    Result<Decoded> decode(std::string_view body) {
+        hooks::HookDecodeOptions options;
+        options.max_tier = options_.max_tier;
+        options.now = now_us();
+        options.host = host_;
+        options.user = user_;
+        auto decoded = hooks::decode_hook_body(body, options);
+        if (!decoded) return decoded.error();
+        Decoded out;
+        for (size_t i = 0; i < decoded->size(); ++i) {
+            auto& item = (*decoded)[i];
+            if (!item) {
+                out.rejected.emplace_back(i, item.error().message);
+                out.reasons.push_back(reason_class(item.error().message));
+                continue;
+            }
+            std::string payload;
+            encode_event(*item, payload);
+            out.payloads.push_back(std::move(payload));
+        }
+        return out;
+    }
+
+    static std::string rejected_json(const Decoded& d) {
+        JsonWriter w;
+        w.begin_array();
+        for (const auto& [index, reason] : d.rejected) {
+            w.begin_object()
+                .key("index")
+                .value(static_cast<uint64_t>(index))
+                .key("reason")
+                .value(reason)
+                .end_object();
+        }
+        w.end_array();
+        return w.take();
+    }
+
+    void ingest_hooks(std::string_view body, Responder respond) {
+        auto decoded = decode(body);
+        if (!decoded) {
+            hook_counters_.rejected(reason_class(decoded.error().message));
+            respond(json_error(400, decoded.error().message));
+            return;
+        }
+        for (const std::string& reason : decoded->reasons) hook_counters_.rejected(reason);
+        if (decoded->payloads.empty()) {
+            JsonWriter w;
+            w.begin_object()
+                .key("error")
+                .value(decoded->rejected.empty() ? std::string("no events in the body")
+                                                 : decoded->rejected.front().second)
+                .key("accepted")
+                .value(uint64_t{0})
+                .key("rejected")
+                .raw(rejected_json(*decoded))
+                .end_object();
+            respond(HttpResponse{decoded->rejected.empty() ? 400 : 422, "application/json",
+                                 w.take(), {}});
+            return;
+        }
+        std::vector<std::string_view> views(decoded->payloads.begin(), decoded->payloads.end());
+        auto lsn = queue_->append(views);
+        const uint64_t n = decoded->payloads.size();
+        if (!lsn) {
+            hook_counters_.rejected("queue_unavailable", n);
+            auto response = json_error(503, "queue unavailable: " + lsn.error().message);
+            response.retry_after = "1";
+            respond(std::move(response));
+            return;
+        }
+        std::string rejected = rejected_json(*decoded);
+        queue_->when_durable(*lsn, [this, n, rejected = std::move(rejected),
+                                    respond = std::move(respond)](Status status) {
+            if (!status) {
+                hook_counters_.rejected("queue_unavailable", n);
+                auto response = json_error(503, "queue sync failed: " + status.error().message);
+                response.retry_after = "1";
+                respond(std::move(response));
+                return;
+            }
+            hook_counters_.accepted(n);
+            JsonWriter w;
+            w.begin_object().key("accepted").value(n).key("rejected").raw(rejected).end_object();
+            respond(HttpResponse{200, "application/json", w.take(), {}});
+        });
+    }
+
+    // The spool holds what hook-handler could not deliver: feed it through the same
+    // path as POST /v1/hooks, waiting for durability before a line counts as handled.
+    Status deliver_spooled(std::string_view line) {
+        auto decoded = decode(line);
+        if (!decoded) {
+            hook_counters_.rejected(reason_class(decoded.error().message));
+            return dead_letter_line(line, decoded.error().message);
+        }
+        for (const std::string& reason : decoded->reasons) hook_counters_.rejected(reason);
+        for (const auto& [index, reason] : decoded->rejected) {
+            if (auto s = dead_letter_line(line, reason); !s) return s;
+        }
+        if (decoded->payloads.empty()) return Ok{};
+        std::vector<std::string_view> views(decoded->payloads.begin(), decoded->payloads.end());
+        auto lsn = queue_->append(views);
+        if (!lsn) return lsn.error();
+        std::promise<Status> synced;
+        auto done = synced.get_future();
+        queue_->when_durable(*lsn, [&synced](Status s) { synced.set_value(std::move(s)); });
+        Status status = done.get();
+        if (status) hook_counters_.accepted(decoded->payloads.size());
+        return status;
+    }
+
+    Status dead_letter_line(std::string_view line, const std::string& reason) {
+        DeadLetter entry;
+        entry.id = mint_uuid_v7().hex();
+        entry.failed_at = now_us();
+        entry.reason = reason;
+        entry.origin = "spool";
+        entry.raw_hex = to_hex(line);
+        return dlq_->put(entry);
+    }
+
+    void drain_spool_loop() {
+        std::unique_lock lock(spool_mutex_);
+        while (!stopping_) {
+            lock.unlock();
+            auto result = spool_drain(spool_dir_, [this](std::string_view line) {
+                return deliver_spooled(line);
+            });
+            lock.lock();
+            if (result) {
+                spool_drained_ += result->delivered;
+                spool_malformed_ += result->malformed;
+            } else {
+                spool_error_ = result.error().message;
+            }
+            spool_wake_.wait_for(lock, options_.spool_poll, [this] { return stopping_; });
+        }
+    }
+
+    void on_stored(std::span<const Event> events) {
+        std::vector<std::string> paths;
+        for (const Event& e : events) {
+            if (e.source != Source::hook) continue;
+            if (e.kind != EventKind::session_end && e.kind != EventKind::turn_end &&
+                e.kind != EventKind::subagent_stop) {
+                continue;
+            }
+            simdjson::dom::element attrs;
+            if (parser_.parse(e.attrs).get(attrs) != simdjson::SUCCESS) continue;
+            for (const char* key : {"transcript_path", "agent_transcript_path"}) {
+                std::string_view path;
+                if (attrs[key].get(path) != simdjson::SUCCESS || path.empty()) continue;
+                paths.emplace_back(path);
+                // Subagents of a session live in <dir>/<session_id>/subagents/.
+                if (std::string_view(key) == "transcript_path" && path.ends_with(".jsonl")) {
+                    paths.push_back(std::string(path.substr(0, path.size() - 6)) + "/subagents");
+                }
+            }
+        }
+        if (!paths.empty()) importer_->request(paths);
+    }
+
+    ServeOptions options_;
+    std::unique_ptr<asio::io_context> io_;  // first: outlives everything that posts to it
+    TimestampUs started_ = 0;
+    std::string host_;
+    std::string user_;
+    std::string database_path_;
+    std::string spool_dir_;
+    std::unique_ptr<Store> store_;
+    std::unique_ptr<DurableQueue> queue_;
+    std::unique_ptr<DeadLetterQueue> dlq_;
+    std::unique_ptr<SessionImporter> importer_;
+    std::unique_ptr<StoreWriter> writer_;
+    std::unique_ptr<HttpListener> listener_;
+    std::vector<std::thread> io_threads_;
+    IngestCounters hook_counters_;
+    simdjson::dom::parser parser_;  // writer thread only
+
+    mutable std::mutex spool_mutex_;
+    std::condition_variable spool_wake_;
+    bool stopping_ = false;
+    uint64_t spool_drained_ = 0;
+    uint64_t spool_malformed_ = 0;
+    std::string spool_error_;
+    std::thread spool_thread_;
+    std::atomic<bool> shut_down_{false};
+};
+
+std::string iso_or_empty(TimestampUs ts) { return ts == 0 ? std::string{} : format_iso8601_utc(ts); }
+
+std::string ServeAppImpl::health_json() const {
+    const QueueStats queue = queue_->stats();
+    const StoreWriterStats writer = writer_->stats();
+    const SessionImporterStats imports = importer_->stats();
+    const IngestCounters::Snapshot hooks = hook_counters_.snapshot();
+    const HttpListenerStats http = listener_->stats();
+    uint64_t spool_pending = 0;
+    if (auto s = spool_stats(spool_dir_); s) spool_pending = s->pending_records;
+    uint64_t dlq_count = 0;
+    if (auto c = dlq_->count(); c) dlq_count = *c;
+    uint64_t drained = 0;
+    uint64_t malformed = 0;
+    std::string spool_error;
+    {
+        std::lock_guard lock(spool_mutex_);
+        drained = spool_drained_;
+        malformed = spool_malformed_;
+        spool_error = spool_error_;
+    }
+    const bool degraded = writer.store_unavailable;
+    JsonWriter w;
+    w.begin_object()
+        .key("status")
+        .value(degraded ? "degraded" : "ok")
+        .key("version")
+        .value("0.1.0")
+        .key("pid")
+        .value(static_cast<int64_t>(getpid()))
+        .key("uptime_s")
+        .value((now_us() - started_) / 1'000'000);
+    w.key("listen").begin_object().key("hooks").value(listener_->address()).end_object();
+    w.key("store")
+        .begin_object()
+        .key("engine")
+        .value("sqlite")
+        .key("path")
+        .value(database_path_)
+        .key("available")
+        .value(!writer.store_unavailable)
+        .end_object();
+    w.key("queue")
+        .begin_object()
+        .key("depth_records")
+        .value(queue.depth_records)
+        .key("depth_bytes")
+        .value(queue.depth_bytes)
+        .key("segments")
+        .value(queue.segments)
+        .key("appended_total")
+        .value(queue.appended_total)
+        .key("syncs_total")
+        .value(queue.syncs_total)
+        .key("recovered_records")
+        .value(queue.recovered_records)
+        .key("torn_tail_bytes")
+        .value(queue.torn_tail_bytes)
+        .key("corrupt_records")
+        .value(queue.corrupt_records)
+        .end_object();
+    w.key("writer")
+        .begin_object()
+        .key("stored_events")
+        .value(writer.stored_events)
+        .key("batches")
+        .value(writer.batches)
+        .key("retries")
+        .value(writer.retries)
+        .key("dead_lettered")
+        .value(writer.dead_lettered)
+        .key("store_unavailable")
+        .value(writer.store_unavailable)
+        .key("last_error")
+        .value(writer.last_error)
+        .key("last_error_at")
+        .value(iso_or_empty(writer.last_error_at))
+        .end_object();
+    w.key("spool")
+        .begin_object()
+        .key("pending_records")
+        .value(spool_pending)
+        .key("drained_total")
+        .value(drained)
+        .key("malformed")
+        .value(malformed)
+        .key("last_error")
+        .value(spool_error)
+        .end_object();
+    w.key("dlq").begin_object().key("count").value(dlq_count).end_object();
+    w.key("ingest").begin_object().key("hooks").begin_object();
+    w.key("accepted").value(hooks.accepted).key("rejected").value(hooks.rejected);
+    w.key("rejected_by_reason").begin_object();
+    for (const auto& [reason, n] : hooks.by_reason) w.key(reason).value(n);
+    w.end_object().end_object();
+    w.key("http")
+        .begin_object()
+        .key("connections")
+        .value(http.connections)
+        .key("requests")
+        .value(http.requests)
+        .key("too_large")
+        .value(http.too_large)
+        .key("malformed")
+        .value(http.malformed)
+        .end_object();
+    w.end_object();
+    w.key("imports")
+        .begin_object()
+        .key("history_done")
+        .value(imports.history_done)
+        .key("runs")
+        .value(imports.imports)
+        .key("sessions_imported")
+        .value(imports.files_requested)
+        .key("events_written")
+        .value(imports.events_written)
+        .key("last_import_at")
+        .value(iso_or_empty(imports.last_import_at))
+        .key("errors")
+        .value(imports.errors)
+        .key("last_error")
+        .value(imports.last_error)
+        .end_object();
+    w.end_object();
+    return w.take();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ServeApp>> ServeApp::start(const ServeOptions& options) {
+    auto app = std::make_unique<ServeAppImpl>(options);
+    if (auto s = app->open(); !s) return s.error();
+    return std::unique_ptr<ServeApp>(std::move(app));
+}
+
+}  // namespace agent_trace::server

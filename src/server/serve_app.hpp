@@ -1,0 +1,42 @@
+#pragma once
+// `agent-trace serve`: one process hosting the hooks receiver, the durable
+// queue, the store writer, the spool drainer and the session importer.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "pipeline/queue/durable_queue.hpp"
+
+namespace agent_trace::server {
+
+struct ServeOptions {
+    std::string data_dir;
+    std::string hooks_host = "127.0.0.1";
+    uint16_t hooks_port = 8317;
+    std::string auth_token;  // required for a non-loopback listener
+    std::string port_file;   // JSON {"hooks": port, "pid": pid}, written once listening
+    QueueSync queue_sync = QueueSync::every_commit;
+    std::chrono::milliseconds sync_interval{0};
+    uint8_t max_tier = 1;  // content above this tier is dropped at ingress
+    bool import_history = true;
+    std::vector<std::string> history_roots;  // empty: Claude Code's default roots
+    unsigned io_threads = 2;
+    int store_busy_timeout_ms = 250;
+    std::chrono::milliseconds spool_poll{1000};
+    uint64_t max_body_bytes = 32ull << 20;
+};
+
+class ServeApp {
+public:
+    static Result<std::unique_ptr<ServeApp>> start(const ServeOptions& options);
+    virtual ~ServeApp() = default;
+    // Blocks until SIGINT/SIGTERM, then shuts down in order.
+    virtual void run_until_signal() = 0;
+    [[nodiscard]] virtual uint16_t hooks_port() const = 0;
+    [[nodiscard]] virtual std::string health_json() const = 0;
+};
+
+}  // namespace agent_trace::server

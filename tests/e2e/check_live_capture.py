@@ -1,0 +1,149 @@
+"""Live capture end to end with the real Claude Code CLI.
+
+For each scenario of the harness, Claude Code runs against the scripted fake API
+with every hook event wired to the built `agent-trace hook-handler`, which posts to
+a real `agent-trace serve` on a free loopback port. Then:
+  * every hook invocation is stored exactly once: per event name and session the
+    stored counts equal those of the capture run of the same scenario
+    (tests/fixtures/captures/<scenario>/hooks.jsonl, recorded by the harness' own hook);
+  * the hook never wrote to stdout (Claude Code would feed it to the model);
+  * the session is complete without a manual `import`: serve imported the
+    transcript when the session ended, and its usage report equals a fresh
+    `agent-trace import` of the same transcript files.
+"""
+import argparse
+import collections
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import Runner, check, finish  # noqa: E402
+from serve_support import Server, db_query, hook_events  # noqa: E402
+
+
+def capture_counts(capture_dir: str):
+    counts = collections.Counter()
+    sessions = set()
+    with open(os.path.join(capture_dir, "hooks.jsonl")) as f:
+        for line in f:
+            payload = json.loads(line)["payload"]
+            counts[payload["hook_event_name"]] += 1
+            sessions.add(payload["session_id"])
+    return counts, sessions
+
+
+def usage_by_session(runner_or_dir, binary, home):
+    env = dict(os.environ, HOME=home, TZ="UTC")
+    env.pop("CLAUDE_CONFIG_DIR", None)
+    proc = subprocess.run([binary, "--data-dir", runner_or_dir, "report", "session", "--json",
+                           "--tz", "UTC"], capture_output=True, text=True, env=env, timeout=120)
+    if proc.returncode != 0:
+        return None
+    data = json.loads(proc.stdout)
+    if not data.get("rows"):
+        return None
+    return {"rows": {row["key"]: row for row in data["rows"]}, "totals": data.get("totals")}
+
+
+def run_scenario(args, scenario: str):
+    tmp = tempfile.mkdtemp(prefix=f"agent-trace-live-{scenario}-")
+    server = None
+    try:
+        home = os.path.join(tmp, "home")
+        data = os.path.join(tmp, "data")
+        work_tmp = os.path.join(tmp, "work")
+        os.makedirs(home)
+        os.makedirs(work_tmp)
+        server = Server(args.bin, data, home, "--no-import").start()
+        outdir = os.path.join(tmp, "out")
+        hook_cmd = f"{args.bin} hook-handler --server {server.url} --data-dir {data}"
+        env = dict(os.environ, HOOK_COMMAND=hook_cmd, NORMALIZE_PATHS="0", KEEP_WORK="1",
+                   TMPDIR=work_tmp)
+        proc = subprocess.run(["bash", os.path.join(args.harness, "run-scenario.sh"),
+                               os.path.join(args.harness, "scenarios", scenario + ".json"), outdir],
+                              capture_output=True, text=True, env=env, timeout=300)
+        if proc.returncode != 0:
+            check(False, f"{scenario}: run-scenario.sh exited {proc.returncode}: "
+                         f"{proc.stderr[-1500:]}")
+            return
+        expected, capture_sessions = capture_counts(os.path.join(args.captures, scenario))
+
+        def stored_counts():
+            return collections.Counter(name for name, _, _ in hook_events(data))
+
+        # Acknowledged before the hook returned; stored by the writer shortly after.
+        server.wait_for(lambda: sum(stored_counts().values()) >= sum(expected.values()), 15)
+        stored = stored_counts()
+        check(stored == expected,
+              f"{scenario}: stored hook events {dict(stored)} != capture run {dict(expected)}")
+        sessions = {s for _, s, _ in hook_events(data)}
+        check(len(sessions) == len(capture_sessions),
+              f"{scenario}: {len(sessions)} sessions in hooks, capture run had "
+              f"{len(capture_sessions)}")
+        ids = [i for _, _, i in hook_events(data)]
+        check(len(ids) == len(set(ids)), f"{scenario}: duplicate event ids")
+
+        # Hooks must stay silent on stdout: Claude Code reports what each printed.
+        for name in sorted(os.listdir(outdir)):
+            if not (name.startswith("stdout.") and name.endswith(".jsonl")):
+                continue
+            with open(os.path.join(outdir, name)) as f:
+                for line in f:
+                    try:
+                        rec = json.loads(line)
+                    except ValueError:
+                        continue
+                    if rec.get("subtype") == "hook_response":
+                        check(rec.get("stdout", "") == "" and rec.get("exit_code") == 0,
+                              f"{scenario}: hook {rec.get('hook_name')} printed "
+                              f"{rec.get('stdout')!r} / exit {rec.get('exit_code')}")
+
+        # The transcript was imported by serve itself; compare with a fresh import.
+        fresh = os.path.join(tmp, "fresh")
+        subprocess.run([args.bin, "--data-dir", fresh, "import", "--quiet",
+                        os.path.join(outdir, "transcripts")], check=True, capture_output=True,
+                       env=dict(os.environ, HOME=home), timeout=120)
+        want = usage_by_session(fresh, args.bin, home)
+        check(bool(want), f"{scenario}: the fresh import found no usage")
+        got = None
+
+        def complete():
+            nonlocal got
+            got = usage_by_session(data, args.bin, home)
+            return got == want
+
+        server.wait_for(complete, 20, 0.25)
+        check(got == want, f"{scenario}: serve's own import {got} != fresh import {want}")
+        health = server.health()
+        check(health["spool"]["pending_records"] == 0,
+              f"{scenario}: spool not empty: {health['spool']}")
+        check(health["ingest"]["hooks"]["rejected"] == 0,
+              f"{scenario}: rejected hooks: {health['ingest']['hooks']}")
+        check(health["imports"]["errors"] == 0, f"{scenario}: import errors {health['imports']}")
+        print(f"{scenario}: {sum(stored.values())} hook events stored once each, "
+              f"{len(want)} session(s) complete")
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--harness", required=True)
+    parser.add_argument("--captures", required=True)
+    parser.add_argument("--scenarios", default="basic,tool-failure,subagent,resume,"
+                                               "edit-and-commit,two-models")
+    args = parser.parse_args()
+    for scenario in args.scenarios.split(","):
+        run_scenario(args, scenario)
+    finish("live_capture")
+
+
+if __name__ == "__main__":
+    main()
