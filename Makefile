@@ -3,7 +3,7 @@
 #   make deps    install Debian packages (scripts/install-deps.sh; quiet when nothing is missing)
 #   make build   configure (CMake + Ninja, ccache) and build
 #   make test    build, then run every test through ctest
-#   make run     build, import transcripts and print the daily report
+#   make run     build, then start `agent-trace serve` (imports the local history first)
 #   make bench   build, then run the benchmarks (bench/run-all.sh)
 #   make fmt     clang-format -i over src/ tests/ bench/
 #   make lint    clang-format check + clang-tidy over src/
@@ -51,10 +51,10 @@ build: configure
 test: build
 	cd "$(BUILD_DIR)" && ctest --output-on-failure --no-tests=error -j$(JOBS) --timeout 900
 
-# TODO: `agent-trace serve` replaces this once the server lands (later issue).
+# serve imports the existing transcript history on start, then captures live (Ctrl-C stops it).
+# Wire Claude Code to it once with `./build/agent-trace init`.
 run: build
-	./$(BUILD_DIR)/agent-trace import
-	./$(BUILD_DIR)/agent-trace report daily
+	./$(BUILD_DIR)/agent-trace serve
 
 bench: build
 	BUILD_DIR="$(BUILD_DIR)" bash bench/run-all.sh
