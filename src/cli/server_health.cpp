@@ -1,0 +1,87 @@
+#include "cli/server_health.hpp"
+
+#include "cli/hook_handler/loopback_http.hpp"
+
+namespace agent_trace::cli {
+namespace {
+
+const nlohmann::json* at_pointer(const std::shared_ptr<const nlohmann::json>& health,
+                                 std::string_view pointer) {
+    if (!health || !health->is_object()) return nullptr;
+    const nlohmann::json& root = *health;
+    try {
+        const nlohmann::json::json_pointer p{std::string(pointer)};
+        if (!root.contains(p)) return nullptr;
+        return &root.at(p);
+    } catch (const nlohmann::json::exception&) {
+        return nullptr;
+    }
+}
+
+}  // namespace
+
+Result<std::string> normalize_server_url(std::string_view url) {
+    auto parsed = parse_loopback_url(url);
+    if (!parsed) return make_error(std::string(url) + ": " + parsed.error().message);
+    // Spelled out in full: OTEL exporters need the scheme, and the hook command and
+    // the OTEL endpoint should name the same place the same way.
+    std::string normalized = "http://";
+    normalized += parsed->ipv6 ? "[" + parsed->host + "]" : parsed->host;
+    normalized += ":" + std::to_string(parsed->port);
+    normalized += parsed->base_path;
+    return normalized;
+}
+
+std::optional<int64_t> ServerProbe::integer(std::string_view pointer) const {
+    const nlohmann::json* value = at_pointer(health, pointer);
+    if (value == nullptr || !value->is_number()) return std::nullopt;
+    if (value->is_number_float()) return static_cast<int64_t>(value->get<double>());
+    if (value->is_number_unsigned()) return static_cast<int64_t>(value->get<uint64_t>());
+    return value->get<int64_t>();
+}
+
+std::optional<std::string> ServerProbe::text(std::string_view pointer) const {
+    const nlohmann::json* value = at_pointer(health, pointer);
+    if (value == nullptr || !value->is_string()) return std::nullopt;
+    return value->get<std::string>();
+}
+
+std::optional<bool> ServerProbe::flag(std::string_view pointer) const {
+    const nlohmann::json* value = at_pointer(health, pointer);
+    if (value == nullptr || !value->is_boolean()) return std::nullopt;
+    return value->get<bool>();
+}
+
+ServerProbe probe_server(const std::string& url, std::chrono::milliseconds timeout) {
+    ServerProbe probe;
+    probe.url = url;
+    auto parsed = parse_loopback_url(url);
+    if (!parsed) {
+        probe.error = parsed.error().message;
+        return probe;
+    }
+    auto response = http_request(*parsed, "GET", "/healthz", "", "", timeout);
+    if (!response) {
+        // "connect to <url>: Connection refused": callers print the URL themselves.
+        probe.error = response.error().message;
+        const std::string prefix = "connect to " + url + ": ";
+        if (probe.error.rfind(prefix, 0) == 0) probe.error.erase(0, prefix.size());
+        return probe;
+    }
+    probe.reachable = true;
+    probe.http_status = response->status;
+    nlohmann::json body = nlohmann::json::parse(response->body, nullptr, false);
+    if (!body.is_discarded() && body.is_object()) {
+        probe.health = std::make_shared<const nlohmann::json>(std::move(body));
+    } else {
+        probe.error = "GET /healthz answered " + std::to_string(response->status) +
+                      " without a JSON object: is this an agent-trace server?";
+        return probe;
+    }
+    if (response->status != 200) {
+        probe.error = "GET /healthz answered " + std::to_string(response->status);
+    }
+    return probe;
+}
+
+}  // namespace agent_trace::cli
