@@ -67,7 +67,7 @@ std::string hook_handler_data_dir() {
 HookHandlerOptions parse_hook_handler_options(int argc, char** argv) {
     HookHandlerOptions options;
     options.server = env("AGENT_TRACE_HOOKS_URL") != nullptr ? env("AGENT_TRACE_HOOKS_URL")
-                                                              : std::string(kDefaultServer);
+                                                             : std::string(kDefaultServer);
     if (const char* tier = env("AGENT_TRACE_TIER")) set_tier(options, tier, "AGENT_TRACE_TIER");
     std::string data_dir;
 

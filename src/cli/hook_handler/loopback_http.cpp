@@ -23,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 
 // A response larger than this is not one of ours; stop reading rather than grow.
 constexpr size_t kMaxResponseBytes = size_t{64} << 20;
+constexpr size_t kMaxHeaderBytes = size_t{64} << 10;
 
 class Socket {
 public:
@@ -86,8 +87,8 @@ Result<int> connect_to(const LoopbackUrl& url, Clock::time_point deadline) {
         }
         length = sizeof(sockaddr_in);
     }
-    const int fd = ::socket(url.ipv6 ? AF_INET6 : AF_INET,
-                            SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int fd =
+        ::socket(url.ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return failure("socket", errno);
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), length) != 0) {
         if (errno != EINPROGRESS && errno != EINTR) {
@@ -95,8 +96,7 @@ Result<int> connect_to(const LoopbackUrl& url, Clock::time_point deadline) {
             ::close(fd);
             return failure("connect to " + url.to_string(), error);
         }
-        if (auto ready = wait_for(fd, POLLOUT, deadline, "connect to " + url.to_string());
-            !ready) {
+        if (auto ready = wait_for(fd, POLLOUT, deadline, "connect to " + url.to_string()); !ready) {
             ::close(fd);
             return ready.error();
         }
@@ -114,8 +114,7 @@ Result<int> connect_to(const LoopbackUrl& url, Clock::time_point deadline) {
     return fd;
 }
 
-Status send_all(int fd, std::string_view head, std::string_view body,
-                Clock::time_point deadline) {
+Status send_all(int fd, std::string_view head, std::string_view body, Clock::time_point deadline) {
     std::array<iovec, 2> parts{iovec{const_cast<char*>(head.data()), head.size()},
                                iovec{const_cast<char*>(body.data()), body.size()}};
     size_t first = 0;
@@ -161,7 +160,7 @@ struct ResponseHead {
 Result<std::optional<ResponseHead>> parse_head(std::string_view data) {
     const size_t end = data.find("\r\n\r\n");
     if (end == std::string_view::npos) {
-        if (data.size() > 64 * 1024) return make_retryable_error("response headers too long");
+        if (data.size() > kMaxHeaderBytes) return make_retryable_error("response headers too long");
         return std::optional<ResponseHead>{};
     }
     ResponseHead head;
@@ -172,8 +171,8 @@ Result<std::optional<ResponseHead>> parse_head(std::string_view data) {
     if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12 || status_line[8] != ' ') {
         return make_retryable_error("malformed status line");
     }
-    const auto [ptr, ec] = std::from_chars(status_line.data() + 9, status_line.data() + 12,
-                                           head.status);
+    const auto [ptr, ec] =
+        std::from_chars(status_line.data() + 9, status_line.data() + 12, head.status);
     if (ec != std::errc{} || ptr != status_line.data() + 12 || head.status < 100 ||
         head.status > 999) {
         return make_retryable_error("malformed status line");
@@ -200,7 +199,8 @@ Result<std::optional<ResponseHead>> parse_head(std::string_view data) {
                 return make_retryable_error("malformed Content-Length");
             }
             head.content_length = length;
-        } else if (name == "transfer-encoding" && lower(value).find("chunked") != std::string::npos) {
+        } else if (name == "transfer-encoding" &&
+                   lower(value).find("chunked") != std::string::npos) {
             head.chunked = true;
         }
     }
@@ -250,7 +250,8 @@ Result<HttpResponse> read_response(int fd, std::string_view method, Clock::time_
                 if (!body) return body.error();
                 if (*body) return HttpResponse{head->status, std::move(**body)};
             } else if (head->content_length && rest.size() >= *head->content_length) {
-                return HttpResponse{head->status, std::string(rest.substr(0, *head->content_length))};
+                return HttpResponse{head->status,
+                                    std::string(rest.substr(0, *head->content_length))};
             }
         }
         if (data.size() > kMaxResponseBytes) return make_retryable_error("response too large");
@@ -304,7 +305,8 @@ Result<LoopbackUrl> parse_loopback_url(std::string_view url) {
     }
     const size_t slash = url.find('/');
     std::string_view authority = url.substr(0, slash);
-    std::string_view path = slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
+    std::string_view path =
+        slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
     while (!path.empty() && path.back() == '/') path.remove_suffix(1);
     if (authority.find('@') != std::string_view::npos) {
         return make_error("user info is not supported: " + original);
@@ -368,7 +370,8 @@ Result<HttpResponse> http_request(const LoopbackUrl& url, std::string_view metho
     head.append(":").append(std::to_string(url.port)).append("\r\n");
     head.append("User-Agent: agent-trace\r\nConnection: close\r\n");
     if (!body.empty() || method == "POST" || method == "PUT") {
-        if (!content_type.empty()) head.append("Content-Type: ").append(content_type).append("\r\n");
+        if (!content_type.empty())
+            head.append("Content-Type: ").append(content_type).append("\r\n");
         head.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
     }
     head.append("\r\n");

@@ -40,7 +40,6 @@ struct HttpResponse {
 // Any status the server sends, 4xx and 5xx included, is a response, not an error.
 Result<HttpResponse> http_request(const LoopbackUrl& url, std::string_view method,
                                   std::string_view path, std::string_view body,
-                                  std::string_view content_type,
-                                  std::chrono::milliseconds timeout);
+                                  std::string_view content_type, std::chrono::milliseconds timeout);
 
 }  // namespace agent_trace::cli

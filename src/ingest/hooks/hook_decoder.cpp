@@ -25,7 +25,7 @@ constexpr std::string_view kEnvelopeKey = "agent_trace";
 // Fields promoted to Event columns and therefore left out of attrs. hook_event_name
 // and transcript_path stay in attrs too (the server reads them back from there).
 constexpr std::array<std::string_view, 10> kPromoted{
-    kEnvelopeKey, "session_id", "agent_id", "prompt_id",   "tool_use_id",
+    kEnvelopeKey, "session_id", "agent_id",    "prompt_id", "tool_use_id",
     "cwd",        "tool_name",  "duration_ms", "model",     "error_class",
 };
 
@@ -87,12 +87,12 @@ Result<Envelope> read_envelope(const JsonValue& payload) {
     if (!v->IsObject()) return make_error("agent_trace must be an object");
     if (const JsonValue* bytes = member(*v, "invalid_payload_bytes")) {
         const JsonValue* reason = member(*v, "invalid_reason");
-        return make_error(
-            "agent_trace.invalid_payload_bytes: hook-handler received " +
-            std::to_string(bytes->IsUint64() ? bytes->GetUint64() : 0) +
-            " bytes that were not a hook payload" +
-            (reason != nullptr && reason->IsString() ? " (" + std::string(view_of(*reason)) + ")"
-                                                     : std::string{}));
+        return make_error("agent_trace.invalid_payload_bytes: hook-handler received " +
+                          std::to_string(bytes->IsUint64() ? bytes->GetUint64() : 0) +
+                          " bytes that were not a hook payload" +
+                          (reason != nullptr && reason->IsString()
+                               ? " (" + std::string(view_of(*reason)) + ")"
+                               : std::string{}));
     }
     if (const JsonValue* id = member(*v, "event_id")) {
         if (!id->IsString()) return make_error("agent_trace.event_id must be a string");
@@ -165,12 +165,10 @@ public:
         event.event_id = envelope->event_id ? *envelope->event_id : derived_event_id(payload);
 
         event.session_id = redact(*session_id);
-        for (auto [key, field] : {std::pair{"agent_id", &event.agent_id},
-                                  std::pair{"prompt_id", &event.prompt_id},
-                                  std::pair{"tool_use_id", &event.tool_use_id},
-                                  std::pair{"cwd", &event.cwd},
-                                  std::pair{"tool_name", &event.tool_name},
-                                  std::pair{"model", &event.model}}) {
+        for (auto [key, field] :
+             {std::pair{"agent_id", &event.agent_id}, std::pair{"prompt_id", &event.prompt_id},
+              std::pair{"tool_use_id", &event.tool_use_id}, std::pair{"cwd", &event.cwd},
+              std::pair{"tool_name", &event.tool_name}, std::pair{"model", &event.model}}) {
             auto value = optional_string(payload, key);
             if (!value) return value.error();
             *field = redact(*value);
@@ -219,7 +217,8 @@ private:
 std::string encode_project_dir(std::string_view cwd) {
     std::string out(cwd);
     for (char& c : out) {
-        const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        const bool alnum =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
         if (!alnum) c = '-';
     }
     return out;

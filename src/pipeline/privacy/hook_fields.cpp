@@ -16,62 +16,132 @@ constexpr FieldClass D = FieldClass::derived;
 // Claude Code 2.1.x hook fields (reference §1.3-1.4 and the captures).
 constexpr std::array kFields{
     // common
-    Entry{"session_id", M}, Entry{"transcript_path", M}, Entry{"agent_transcript_path", M},
-    Entry{"cwd", M}, Entry{"hook_event_name", M}, Entry{"permission_mode", M},
-    Entry{"prompt_id", M}, Entry{"effort", M}, Entry{"agent_id", M}, Entry{"agent_type", M},
+    Entry{"session_id", M},
+    Entry{"transcript_path", M},
+    Entry{"agent_transcript_path", M},
+    Entry{"cwd", M},
+    Entry{"hook_event_name", M},
+    Entry{"permission_mode", M},
+    Entry{"prompt_id", M},
+    Entry{"effort", M},
+    Entry{"agent_id", M},
+    Entry{"agent_type", M},
     // tools
-    Entry{"tool_name", M}, Entry{"tool_use_id", M}, Entry{"duration_ms", M},
-    Entry{"is_interrupt", M}, Entry{"tool_input", FieldClass::tool_input},
+    Entry{"tool_name", M},
+    Entry{"tool_use_id", M},
+    Entry{"duration_ms", M},
+    Entry{"is_interrupt", M},
+    Entry{"tool_input", FieldClass::tool_input},
     Entry{"tool_response", FieldClass::tool_response},
-    Entry{"tool_calls", FieldClass::tool_calls}, Entry{"error", FieldClass::error},
-    Entry{"error_details", C}, Entry{"permission_suggestions", P},
+    Entry{"tool_calls", FieldClass::tool_calls},
+    Entry{"error", FieldClass::error},
+    Entry{"error_details", C},
+    Entry{"permission_suggestions", P},
     // session, turn, subagent, tasks
-    Entry{"source", M}, Entry{"reason", M}, Entry{"model", M}, Entry{"session_title", P},
-    Entry{"stop_hook_active", M}, Entry{"last_assistant_message", C},
-    Entry{"background_tasks", M}, Entry{"session_crons", M}, Entry{"task_id", M},
-    Entry{"task_subject", P}, Entry{"task_description", P}, Entry{"teammate_name", M},
-    Entry{"team_name", M}, Entry{"seconds_since_last_response", M},
-    Entry{"context_tokens", M}, Entry{"prompt_cache_likely_expired", M},
+    Entry{"source", M},
+    Entry{"reason", M},
+    Entry{"model", M},
+    Entry{"session_title", P},
+    Entry{"stop_hook_active", M},
+    Entry{"last_assistant_message", C},
+    Entry{"background_tasks", M},
+    Entry{"session_crons", M},
+    Entry{"task_id", M},
+    Entry{"task_subject", P},
+    Entry{"task_description", P},
+    Entry{"teammate_name", M},
+    Entry{"team_name", M},
+    Entry{"seconds_since_last_response", M},
+    Entry{"context_tokens", M},
+    Entry{"prompt_cache_likely_expired", M},
     Entry{"estimated_cache_write_usd", M},
     // prompts
-    Entry{"prompt", P}, Entry{"expansion_type", M}, Entry{"command_name", M},
-    Entry{"command_args", P}, Entry{"command_source", M},
+    Entry{"prompt", P},
+    Entry{"expansion_type", M},
+    Entry{"command_name", M},
+    Entry{"command_args", P},
+    Entry{"command_source", M},
     // assistant display
-    Entry{"turn_id", M}, Entry{"message_id", M}, Entry{"index", M}, Entry{"final", M},
+    Entry{"turn_id", M},
+    Entry{"message_id", M},
+    Entry{"index", M},
+    Entry{"final", M},
     Entry{"delta", C},
     // notifications, elicitation
-    Entry{"notification_type", M}, Entry{"message", P}, Entry{"title", P},
-    Entry{"mcp_server_name", M}, Entry{"elicitation_id", M}, Entry{"mode", M},
-    Entry{"action", M}, Entry{"url", P}, Entry{"requested_schema", P}, Entry{"content", C},
+    Entry{"notification_type", M},
+    Entry{"message", P},
+    Entry{"title", P},
+    Entry{"mcp_server_name", M},
+    Entry{"elicitation_id", M},
+    Entry{"mode", M},
+    Entry{"action", M},
+    Entry{"url", P},
+    Entry{"requested_schema", P},
+    Entry{"content", C},
     // compaction, setup, config, files, worktrees
-    Entry{"trigger", M}, Entry{"custom_instructions", P}, Entry{"compact_summary", C},
-    Entry{"file_path", M}, Entry{"memory_type", M}, Entry{"load_reason", M},
-    Entry{"globs", P}, Entry{"trigger_file_path", M}, Entry{"parent_file_path", M},
-    Entry{"event", M}, Entry{"old_cwd", M}, Entry{"new_cwd", M}, Entry{"directory", M},
-    Entry{"name", M}, Entry{"worktree_path", M},
+    Entry{"trigger", M},
+    Entry{"custom_instructions", P},
+    Entry{"compact_summary", C},
+    Entry{"file_path", M},
+    Entry{"memory_type", M},
+    Entry{"load_reason", M},
+    Entry{"globs", P},
+    Entry{"trigger_file_path", M},
+    Entry{"parent_file_path", M},
+    Entry{"event", M},
+    Entry{"old_cwd", M},
+    Entry{"new_cwd", M},
+    Entry{"directory", M},
+    Entry{"name", M},
+    Entry{"worktree_path", M},
     // written by agent-trace itself
-    Entry{"agent_trace", M}, Entry{"tool_input_bytes", D}, Entry{"tool_response_bytes", D},
-    Entry{"tool_response_meta", D}, Entry{"lines_added", D}, Entry{"lines_removed", D},
-    Entry{"prompt_length", D}, Entry{"error_class", D},
+    Entry{"agent_trace", M},
+    Entry{"tool_input_bytes", D},
+    Entry{"tool_response_bytes", D},
+    Entry{"tool_response_meta", D},
+    Entry{"lines_added", D},
+    Entry{"lines_removed", D},
+    Entry{"prompt_length", D},
+    Entry{"error_class", D},
 };
 
 constexpr std::array<std::string_view, 25> kToolResponseMetadata{
-    "interrupted",  "isImage",         "noOutputExpected", "gitOperation",      "type",
-    "status",       "isAsync",         "agentId",          "agentType",         "resolvedModel",
-    "totalDurationMs", "totalTokens",  "totalToolUseCount", "usage",            "toolStats",
-    "userModified", "replaceAll",      "toolsUsed",        "durationMs",        "durationSeconds",
-    "numFiles",     "numLines",        "truncated",        "exitCode",          "returnCodeInterpretation",
+    "interrupted",
+    "isImage",
+    "noOutputExpected",
+    "gitOperation",
+    "type",
+    "status",
+    "isAsync",
+    "agentId",
+    "agentType",
+    "resolvedModel",
+    "totalDurationMs",
+    "totalTokens",
+    "totalToolUseCount",
+    "usage",
+    "toolStats",
+    "userModified",
+    "replaceAll",
+    "toolsUsed",
+    "durationMs",
+    "durationSeconds",
+    "numFiles",
+    "numLines",
+    "truncated",
+    "exitCode",
+    "returnCodeInterpretation",
 };
 
 // Last words of field names that hold content whatever their value looks like.
 constexpr std::array<std::string_view, 48> kContentWords{
-    "prompt",  "prompts",   "content",     "contents", "text",     "texts",     "message",
-    "messages", "command",  "commands",    "input",    "inputs",   "output",    "outputs",
-    "response", "responses", "result",     "results",  "query",    "body",      "description",
-    "summary", "instruction", "instructions", "args",  "arguments", "argv",     "delta",
-    "stdout",  "stderr",    "error",       "errors",   "detail",   "details",   "title",
-    "subject", "url",       "uri",         "pattern",  "patch",    "diff",      "snippet",
-    "question", "answer",   "note",        "comment",  "value",    "data",
+    "prompt",   "prompts",     "content",      "contents", "text",      "texts",   "message",
+    "messages", "command",     "commands",     "input",    "inputs",    "output",  "outputs",
+    "response", "responses",   "result",       "results",  "query",     "body",    "description",
+    "summary",  "instruction", "instructions", "args",     "arguments", "argv",    "delta",
+    "stdout",   "stderr",      "error",        "errors",   "detail",    "details", "title",
+    "subject",  "url",         "uri",          "pattern",  "patch",     "diff",    "snippet",
+    "question", "answer",      "note",         "comment",  "value",     "data",
 };
 
 // The last word of a snake_case, kebab-case, dotted or camelCase name, lower-cased
@@ -96,8 +166,8 @@ std::string_view last_word(std::string_view key, std::array<char, 64>& buffer) {
 }
 
 bool is_token_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.' || c == ':' || c == '@' || c == '+';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.' || c == ':' || c == '@' || c == '+';
 }
 
 }  // namespace
@@ -113,13 +183,16 @@ uint8_t minimum_tier(FieldClass field_class) {
     switch (field_class) {
         case FieldClass::metadata:
         case FieldClass::derived:
-        case FieldClass::tool_calls: return 1;
+        case FieldClass::tool_calls:
+            return 1;
         case FieldClass::parameters:
-        case FieldClass::tool_input: return 2;
+        case FieldClass::tool_input:
+            return 2;
         case FieldClass::unknown:
         case FieldClass::content:
         case FieldClass::tool_response:
-        case FieldClass::error: return 3;
+        case FieldClass::error:
+            return 3;
     }
     return 3;
 }

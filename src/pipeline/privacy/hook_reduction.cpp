@@ -55,10 +55,14 @@ uint64_t escaped_size(std::string_view text) {
 uint64_t json_size(const JsonValue& value) {
     std::array<char, 32> digits{};
     switch (value.GetType()) {
-        case rapidjson::kNullType: return 4;
-        case rapidjson::kFalseType: return 5;
-        case rapidjson::kTrueType: return 4;
-        case rapidjson::kStringType: return 2 + escaped_size(view_of(value));
+        case rapidjson::kNullType:
+            return 4;
+        case rapidjson::kFalseType:
+            return 5;
+        case rapidjson::kTrueType:
+            return 4;
+        case rapidjson::kStringType:
+            return 2 + escaped_size(view_of(value));
         case rapidjson::kNumberType: {
             const char* end = nullptr;
             if (value.IsInt64()) {
@@ -136,11 +140,10 @@ std::optional<LineCounts> changed_lines(const JsonValue& tool_response) {
 }
 
 bool is_error_class_token(std::string_view text) {
-    return !text.empty() && text.size() <= 64 &&
-           std::all_of(text.begin(), text.end(), [](char c) {
-               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '_' || c == '-' || c == '.' || c == ':';
-           });
+    return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-' || c == '.' || c == ':';
+    });
 }
 
 // What a reduction adds after the kept members (each only if the payload does not
@@ -178,8 +181,8 @@ private:
                options.omit_keys.end();
     }
 
-    void reduce_member(std::string_view key, const JsonValue& value,
-                       std::string_view event, const JsonValue& object, Derived& derived) {
+    void reduce_member(std::string_view key, const JsonValue& value, std::string_view event,
+                       const JsonValue& object, Derived& derived) {
         const FieldClass field_class = classify_hook_field(key);
         const bool kept = tier_ >= minimum_tier(field_class);
         switch (field_class) {
@@ -209,8 +212,12 @@ private:
                 if (!kept) derived.tool_response = &value;
                 keep_or_drop(key, value, kept);
                 return;
-            case FieldClass::tool_calls: tool_calls(key, value); return;
-            case FieldClass::error: error(key, value, event, object, derived); return;
+            case FieldClass::tool_calls:
+                tool_calls(key, value);
+                return;
+            case FieldClass::error:
+                error(key, value, event, object, derived);
+                return;
         }
     }
 
@@ -311,11 +318,21 @@ private:
 
     void write_value(const JsonValue& value) {
         switch (value.GetType()) {
-            case rapidjson::kNullType: writer_.Null(); return;
-            case rapidjson::kFalseType: writer_.Bool(false); return;
-            case rapidjson::kTrueType: writer_.Bool(true); return;
-            case rapidjson::kStringType: write_string(view_of(value)); return;
-            case rapidjson::kNumberType: write_number(value); return;
+            case rapidjson::kNullType:
+                writer_.Null();
+                return;
+            case rapidjson::kFalseType:
+                writer_.Bool(false);
+                return;
+            case rapidjson::kTrueType:
+                writer_.Bool(true);
+                return;
+            case rapidjson::kStringType:
+                write_string(view_of(value));
+                return;
+            case rapidjson::kNumberType:
+                write_number(value);
+                return;
             case rapidjson::kObjectType:
                 writer_.StartObject();
                 for (const auto& m : value.GetObject()) {
@@ -425,7 +442,7 @@ Result<ReducedPayload> reduce_hook_object(const JsonValue& object, const ReduceO
 }
 
 Result<ReducedPayload> reduce_hook_payload(const std::string& json, const ReduceOptions& options) {
-    if (std::memchr(json.data(), '\0', json.size()) != nullptr) {
+    if (json.find('\0') != std::string::npos) {
         return make_error("the payload holds a NUL byte");
     }
     if (!is_valid_utf8(json)) return make_error("the payload is not valid UTF-8");
@@ -449,7 +466,8 @@ std::optional<std::string> hook_error_class(const JsonValue& payload) {
         return is_error_class_token(text) ? std::string(text) : std::string("error");
     }
     const JsonValue* interrupt = member(payload, "is_interrupt");
-    return tool_error_class(text, interrupt != nullptr && interrupt->IsBool() && interrupt->GetBool());
+    return tool_error_class(text,
+                            interrupt != nullptr && interrupt->IsBool() && interrupt->GetBool());
 }
 
 std::string tool_error_class(std::string_view error, bool is_interrupt) {
@@ -462,7 +480,8 @@ std::string tool_error_class(std::string_view error, bool is_interrupt) {
                error[end] <= '9') {
             ++end;
         }
-        if (end > kExit.size()) return "exit_code:" + std::string(error.substr(kExit.size(), end - kExit.size()));
+        if (end > kExit.size())
+            return "exit_code:" + std::string(error.substr(kExit.size(), end - kExit.size()));
     }
     if (error.starts_with("<tool_use_error>")) return "tool_use_error";
     if (error.starts_with("File does not exist")) return "file_not_found";

@@ -8,9 +8,9 @@ namespace agent_trace::privacy {
 namespace {
 
 constexpr std::array<std::string_view, kSecretKindCount> kKindNames{
-    "anthropic_key", "openai_key", "aws_access_key", "github_token",        "slack_token",
-    "google_api_key", "bearer_token", "jwt",          "private_key", "url_password",
-    "password_assignment",
+    "anthropic_key", "openai_key",     "aws_access_key",      "github_token",
+    "slack_token",   "google_api_key", "bearer_token",        "jwt",
+    "private_key",   "url_password",   "password_assignment",
 };
 
 bool is_alnum(char c) {
@@ -51,20 +51,29 @@ public:
     // A secret whose pattern starts at `i` (or, for assignments, whose key ends there).
     [[nodiscard]] std::optional<Match> match_at(size_t i) const {
         switch (text_[i]) {
-            case 's': return left_boundary(i) ? openai_or_anthropic(i) : std::nullopt;
-            case 'A': return left_boundary(i) ? aws_or_google(i) : std::nullopt;
-            case 'g': return left_boundary(i) ? github(i) : std::nullopt;
-            case 'x': return left_boundary(i) ? slack(i) : std::nullopt;
+            case 's':
+                return left_boundary(i) ? openai_or_anthropic(i) : std::nullopt;
+            case 'A':
+                return left_boundary(i) ? aws_or_google(i) : std::nullopt;
+            case 'g':
+                return left_boundary(i) ? github(i) : std::nullopt;
+            case 'x':
+                return left_boundary(i) ? slack(i) : std::nullopt;
             case 'B':
-            case 'b': return left_boundary(i) ? bearer(i) : std::nullopt;
-            case 'e': return left_boundary(i) ? jwt(i) : std::nullopt;
-            case '-': return private_key(i);
+            case 'b':
+                return left_boundary(i) ? bearer(i) : std::nullopt;
+            case 'e':
+                return left_boundary(i) ? jwt(i) : std::nullopt;
+            case '-':
+                return private_key(i);
             case ':': {
                 if (auto m = url_password(i)) return m;
                 return assignment(i);
             }
-            case '=': return assignment(i);
-            default: return std::nullopt;
+            case '=':
+                return assignment(i);
+            default:
+                return std::nullopt;
         }
     }
 
@@ -85,12 +94,18 @@ private:
     [[nodiscard]] std::optional<Match> token_at(size_t i) const {
         if (i >= text_.size()) return std::nullopt;
         switch (text_[i]) {
-            case 's': return openai_or_anthropic(i);
-            case 'A': return aws_or_google(i);
-            case 'g': return github(i);
-            case 'x': return slack(i);
-            case 'e': return jwt(i);
-            default: return std::nullopt;
+            case 's':
+                return openai_or_anthropic(i);
+            case 'A':
+                return aws_or_google(i);
+            case 'g':
+                return github(i);
+            case 'x':
+                return slack(i);
+            case 'e':
+                return jwt(i);
+            default:
+                return std::nullopt;
         }
     }
 
@@ -103,12 +118,13 @@ private:
         const size_t len = end - body;
         if (len < 20) return std::nullopt;
         const std::string_view token = text_.substr(body, len);
-        const bool digit = std::any_of(token.begin(), token.end(),
-                                       [](char c) { return c >= '0' && c <= '9'; });
-        const bool upper = std::any_of(token.begin(), token.end(),
-                                       [](char c) { return c >= 'A' && c <= 'Z'; });
+        const bool digit =
+            std::any_of(token.begin(), token.end(), [](char c) { return c >= '0' && c <= '9'; });
+        const bool upper =
+            std::any_of(token.begin(), token.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
         if (!digit || (!upper && len < 32)) return std::nullopt;
-        return Match{i, end, has(i, "sk-ant-") ? SecretKind::anthropic_key : SecretKind::openai_key};
+        return Match{i, end,
+                     has(i, "sk-ant-") ? SecretKind::anthropic_key : SecretKind::openai_key};
     }
 
     [[nodiscard]] std::optional<Match> aws_or_google(size_t i) const {
@@ -175,8 +191,7 @@ private:
     [[nodiscard]] std::optional<Match> jwt(size_t i) const {
         if (!has(i, "eyJ")) return std::nullopt;
         const size_t header_end = run_end(i + 3, is_base64url);
-        if (header_end >= text_.size() || text_[header_end] != '.' ||
-            !has(header_end + 1, "eyJ")) {
+        if (header_end >= text_.size() || text_[header_end] != '.' || !has(header_end + 1, "eyJ")) {
             return std::nullopt;
         }
         const size_t payload_end = run_end(header_end + 4, is_base64url);
@@ -213,8 +228,8 @@ private:
                 return Match{colon + 1, at, SecretKind::url_password};
             }
             if (c == ':' && colon == std::string_view::npos) colon = at;
-            if (c == '/' || c == '?' || c == '#' || c == '"' || c == '\'' || c == '<' ||
-                c == '>' || is_space(c)) {
+            if (c == '/' || c == '?' || c == '#' || c == '"' || c == '\'' || c == '<' || c == '>' ||
+                is_space(c)) {
                 return std::nullopt;
             }
         }
@@ -249,8 +264,8 @@ private:
 
     static bool sensitive_key(std::string_view key) {
         static constexpr std::array<std::string_view, 11> kSuffixes{
-            "password",   "passwd",    "passphrase", "secret",     "token",      "apikey",
-            "accesskey",  "secretkey", "privatekey", "credential", "credentials",
+            "password",  "passwd",    "passphrase", "secret",     "token",       "apikey",
+            "accesskey", "secretkey", "privatekey", "credential", "credentials",
         };
         return std::any_of(kSuffixes.begin(), kSuffixes.end(),
                            [&](std::string_view s) { return key.ends_with(s); });
@@ -288,8 +303,8 @@ private:
             end = std::min(end, text_.size());
         } else {
             end = run_end(at, [](char ch) {
-                return !is_space(ch) && std::string_view("\"'&;,)]}").find(ch) ==
-                                            std::string_view::npos;
+                return !is_space(ch) &&
+                       std::string_view("\"'&;,)]}").find(ch) == std::string_view::npos;
             });
         }
         const std::string_view value = text_.substr(at, end - at);
@@ -298,8 +313,8 @@ private:
             return std::nullopt;
         }
         // Counts ("max_token: 100") are not secrets; short digit strings are left.
-        if (value.size() < 8 &&
-            std::all_of(value.begin(), value.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+        if (value.size() < 8 && std::all_of(value.begin(), value.end(),
+                                            [](char ch) { return ch >= '0' && ch <= '9'; })) {
             return std::nullopt;
         }
         return Match{at, end, SecretKind::password_assignment};

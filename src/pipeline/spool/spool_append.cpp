@@ -17,9 +17,10 @@ namespace {
 using spool_detail::errno_text;
 using spool_detail::UniqueFd;
 
-// A bound on reopen rounds: each one means a drainer renamed the file in between,
-// which happens once per drain, so running out means something else is wrong.
-constexpr int kMaxOpenAttempts = 32;
+// A bound on reopen rounds. Each one means a drainer renamed the file while this
+// writer waited for the lock, which `serve` does once per poll; only a drainer
+// spinning without pause (or something else renaming the file) can use them up.
+constexpr int kMaxOpenAttempts = 1000;
 
 // mkdir -p with mode 0700 (the spool holds payloads, readable by the owner only).
 Status make_directories(const std::string& dir) {

@@ -53,6 +53,13 @@ Result<std::vector<std::string>> list_names(const std::string& dir,
     return names;
 }
 
+std::string join_path(const std::string& dir, std::string_view name) {
+    std::string path;
+    path.reserve(dir.size() + 1 + name.size());
+    path.append(dir).append("/").append(name);
+    return path;
+}
+
 bool is_remainder_name(std::string_view name) {
     return name.starts_with("remainder-") && name.ends_with(spool_detail::kRemainderSuffix);
 }
@@ -113,8 +120,8 @@ Result<uint64_t> for_each_line(int fd, const std::string& path, OnLine&& on_line
 
 // Copies [offset, end) of `fd` into a new file that atomically takes `path`'s name.
 Status keep_remainder(int fd, const std::string& dir, const std::string& path, uint64_t offset) {
-    const std::string tmp = dir + "/remainder-" + unique_suffix() +
-                            std::string(spool_detail::kRemainderSuffix);
+    const std::string tmp =
+        dir + "/remainder-" + unique_suffix() + std::string(spool_detail::kRemainderSuffix);
     UniqueFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (!out.valid()) return make_retryable_error(errno_text("cannot create", tmp, errno));
     std::string chunk(kReadChunk, '\0');
@@ -130,7 +137,8 @@ Status keep_remainder(int fd, const std::string& dir, const std::string& path, u
             return fail("cannot read", path);
         }
         if (n == 0) break;
-        if (!spool_detail::write_all(out.get(), std::string_view(chunk.data(), static_cast<size_t>(n)))) {
+        if (!spool_detail::write_all(out.get(),
+                                     std::string_view(chunk.data(), static_cast<size_t>(n)))) {
             return fail("cannot write", tmp);
         }
         at += n;
@@ -197,11 +205,11 @@ void remove_stale_remainders(const std::string& dir) {
     if (!names) return;
     const auto now = std::chrono::system_clock::now();
     for (const std::string& name : *names) {
-        const std::string path = dir + "/" + name;
+        const std::string path = join_path(dir, name);
         struct stat st {};
         if (::stat(path.c_str(), &st) != 0) continue;
-        const auto modified = std::chrono::system_clock::time_point(
-            std::chrono::seconds(st.st_mtim.tv_sec));
+        const auto modified =
+            std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec));
         if (now - modified > kStaleRemainderAge) ::unlink(path.c_str());
     }
 }
@@ -212,12 +220,12 @@ Result<SpoolDrainResult> spool_drain(const std::string& spool_dir,
                                      const std::function<Status(std::string_view)>& deliver) {
     SpoolDrainResult result;
     remove_stale_remainders(spool_dir);
-    auto leftovers = list_names(spool_dir, [](std::string_view n) {
-        return spool_detail::is_draining_name(n);
-    });
+    auto leftovers =
+        list_names(spool_dir, [](std::string_view n) { return spool_detail::is_draining_name(n); });
     if (!leftovers) return leftovers.error();
     for (const std::string& name : *leftovers) {
-        if (auto s = drain_file(spool_dir, spool_dir + "/" + name, false, deliver, result); !s) {
+        if (auto s = drain_file(spool_dir, join_path(spool_dir, name), false, deliver, result);
+            !s) {
             return s.error();
         }
     }
@@ -238,7 +246,7 @@ Result<SpoolStats> spool_stats(const std::string& spool_dir) {
     SpoolStats stats;
     std::string chunk(kReadChunk, '\0');
     for (const std::string& name : *names) {
-        const std::string path = spool_dir + "/" + name;
+        const std::string path = join_path(spool_dir, name);
         UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd.valid()) {
             if (errno == ENOENT) continue;  // drained meanwhile
@@ -253,8 +261,8 @@ Result<SpoolStats> spool_stats(const std::string& spool_dir) {
             }
             if (n == 0) break;
             stats.pending_bytes += static_cast<uint64_t>(n);
-            stats.pending_records += static_cast<uint64_t>(
-                std::count(chunk.data(), chunk.data() + n, '\n'));
+            stats.pending_records +=
+                static_cast<uint64_t>(std::count(chunk.data(), chunk.data() + n, '\n'));
         }
     }
     return stats;
