@@ -323,6 +323,19 @@ std::optional<std::string> hook_command_program(std::string_view command) {
     return std::nullopt;
 }
 
+std::optional<std::string> hook_command_option(std::string_view command, std::string_view flag) {
+    const std::vector<std::string> words = shell_words(command);
+    for (size_t i = 0; i < words.size(); ++i) {
+        const std::string_view word = words[i];
+        if (word == flag && i + 1 < words.size()) return words[i + 1];
+        if (word.size() > flag.size() && word.substr(0, flag.size()) == flag &&
+            word[flag.size()] == '=') {
+            return std::string(word.substr(flag.size() + 1));
+        }
+    }
+    return std::nullopt;
+}
+
 bool is_agent_trace_hook_command(std::string_view command) {
     const std::vector<std::string> words = shell_words(command);
     size_t i = 0;

@@ -56,6 +56,9 @@ bool is_agent_trace_hook_command(std::string_view command);
 // The program a hook command runs (its first word after VAR=value assignments).
 std::optional<std::string> hook_command_program(std::string_view command);
 
+// The value of `flag` ("--server") in a hook command, as "--server URL" or "--server=URL".
+std::optional<std::string> hook_command_option(std::string_view command, std::string_view flag);
+
 // The OTEL variables that point Claude Code at `endpoint`, in the order written.
 std::vector<std::pair<std::string, std::string>> telemetry_env(int tier,
                                                                const std::string& endpoint);

@@ -96,7 +96,9 @@ std::string join(const std::vector<std::string>& items) {
     return joined;
 }
 
+// After the report, so that they are the last thing on the terminal.
 void print_warnings(const std::vector<std::string>& warnings) {
+    std::fflush(stdout);
     for (const std::string& w : warnings) err("agent-trace init: warning: " + w + "\n");
 }
 
@@ -219,8 +221,8 @@ int run_init(const InitFlags& flags, const GlobalOptions& globals,
         err("agent-trace init: nothing was changed\n");
         return kExitFailed;
     }
-    print_warnings(outcome->merge.warnings);
     if (flags.dry_run) {
+        print_warnings(outcome->merge.warnings);
         if (!outcome->changed) {
             out(fmt::format("{} is already wired; init would change nothing.\n",
                             outcome->settings_path.string()));
@@ -272,6 +274,7 @@ int run_init(const InitFlags& flags, const GlobalOptions& globals,
     out(outcome->changed ? "New Claude Code sessions are captured; restart running ones to pick "
                            "up the change.\n"
                          : "");
+    print_warnings(outcome->merge.warnings);
     return 0;
 }
 

@@ -10,8 +10,10 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -267,8 +269,10 @@ void diagnose(StatusReport& r) {
             *r.spool.count));
     }
 
-    size_t best_wired = 0;
-    bool telemetry_on = false;
+    // Claude Code merges hooks across scopes and lets the narrower scope's env win
+    // (local over project over user): judge the union and the effective values.
+    std::set<std::string> wired;
+    std::map<std::string, std::pair<std::string, const ScopeWiring*>> effective_env;
     for (const ScopeWiring& s : r.scopes) {
         if (!s.error.empty()) {
             r.problems.push_back(
@@ -276,7 +280,13 @@ void diagnose(StatusReport& r) {
                  "fix the file by hand (Claude Code ignores an invalid one)"});
             continue;
         }
-        best_wired = std::max(best_wired, s.wiring.hooks.events_wired);
+        if (!s.exists) continue;
+        for (const std::string& event : events_to_register()) {
+            const auto& missing = s.wiring.hooks.missing_events;
+            if (std::find(missing.begin(), missing.end(), event) == missing.end()) {
+                wired.insert(event);
+            }
+        }
         if (s.wiring.hooks.hooks_disabled) {
             r.problems.push_back({std::string(scope_name(s.scope)) + " settings (" + s.path +
                                       ") set \"disableAllHooks\": true, so no hook runs",
@@ -287,35 +297,77 @@ void diagnose(StatusReport& r) {
                 {"the hook command in " + s.path + " names a program that cannot run: " + command,
                  "run `agent-trace init` again to write this install's path"});
         }
-        if (s.wiring.hooks.events_wired > 0 && !s.wiring.hooks.missing_events.empty()) {
-            r.warnings.push_back(fmt::format(
-                "{} settings wire {} of {} hook events (missing: {}); `agent-trace init{}` adds "
-                "the rest",
-                scope_name(s.scope), s.wiring.hooks.events_wired, s.wiring.hooks.events_known,
-                fmt::join(s.wiring.hooks.missing_events, ", "),
-                s.scope == SettingsScope::user ? ""
-                                               : " --scope " + std::string(scope_name(s.scope))));
-        }
-        if (telemetry_value(s, "CLAUDE_CODE_ENABLE_TELEMETRY") == "1") telemetry_on = true;
-        if (auto endpoint = telemetry_value(s, "OTEL_EXPORTER_OTLP_ENDPOINT")) {
-            auto normalized = normalize_server_url(*endpoint);
-            if (!normalized || *normalized != server.url) {
-                r.warnings.push_back("OTEL_EXPORTER_OTLP_ENDPOINT in " + s.path + " is " +
-                                     *endpoint + ", not " + server.url +
-                                     ": OTEL data goes there, not to this server");
+        for (const std::string& command : s.wiring.hooks.commands) {
+            const std::string target =
+                hook_command_option(command, "--server").value_or(std::string(kDefaultServerUrl));
+            auto normalized = normalize_server_url(target);
+            if (server.url != (normalized ? *normalized : target)) {
+                r.warnings.push_back(
+                    "the hook command in " + s.path + " sends to " + target + ", not " +
+                    server.url +
+                    ": its events reach this server only through the spool, when both use the "
+                    "same data directory; `agent-trace init --server " +
+                    server.url + "` points it here");
             }
         }
+        for (const auto& [key, value] : s.wiring.telemetry) effective_env[key] = {value, &s};
     }
-    if (best_wired == 0) {
+    const std::vector<std::string> all_events = events_to_register();
+    if (wired.empty()) {
         r.problems.push_back(
-            {"no Claude Code hooks run agent-trace (checked user, project and "
-             "local settings)",
+            {"no Claude Code hooks run agent-trace (checked user, project and local settings)",
              "agent-trace init"});
+        return;
     }
-    if (!telemetry_on && best_wired > 0) {
-        r.warnings.emplace_back(
-            "Claude Code telemetry (OTEL) is not enabled in any settings file; `agent-trace init` "
-            "sets it up");
+    if (wired.size() < all_events.size()) {
+        std::vector<std::string> missing;
+        for (const std::string& event : all_events) {
+            if (wired.count(event) == 0) missing.push_back(event);
+        }
+        r.warnings.push_back(
+            fmt::format("{} of {} hook events are wired (missing: {}); "
+                        "`agent-trace init` adds the rest",
+                        wired.size(), all_events.size(), fmt::join(missing, ", ")));
+    }
+
+    auto where = [&](const std::string& key) {
+        const auto it = effective_env.find(key);
+        return it == effective_env.end()
+                   ? key + " is not set"
+                   : fmt::format("{}={} in {}", key, it->second.first, it->second.second->path);
+    };
+    auto value = [&](const std::string& key) -> std::optional<std::string> {
+        const auto it = effective_env.find(key);
+        if (it == effective_env.end()) return std::nullopt;
+        return it->second.first;
+    };
+    const std::string fix = "; `agent-trace init` sets it (--force replaces a value of yours)";
+    if (value("CLAUDE_CODE_ENABLE_TELEMETRY") != "1") {
+        r.warnings.push_back(
+            "Claude Code telemetry (OTEL) is off: " + where("CLAUDE_CODE_ENABLE_TELEMETRY") + fix);
+        return;
+    }
+    for (const char* key : {"OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER"}) {
+        if (value(key).value_or("").find("otlp") == std::string::npos) {
+            r.warnings.push_back(
+                "Claude Code's " +
+                std::string(key == std::string_view("OTEL_METRICS_EXPORTER") ? "metrics" : "logs") +
+                " do not reach agent-trace: " + where(key) + fix);
+        }
+    }
+    if (const auto protocol = value("OTEL_EXPORTER_OTLP_PROTOCOL");
+        protocol != "http/protobuf" && protocol != "http/json") {
+        r.warnings.push_back(
+            "agent-trace takes OTLP over HTTP: " + where("OTEL_EXPORTER_OTLP_PROTOCOL") + fix);
+    }
+    if (const auto endpoint = value("OTEL_EXPORTER_OTLP_ENDPOINT")) {
+        auto normalized = normalize_server_url(*endpoint);
+        if (!normalized || *normalized != server.url) {
+            r.warnings.push_back(where("OTEL_EXPORTER_OTLP_ENDPOINT") +
+                                 ": OTEL data goes there, not to " + server.url);
+        }
+    } else {
+        r.warnings.push_back("OTEL_EXPORTER_OTLP_ENDPOINT is not set" + fix);
     }
 }
 
@@ -476,7 +528,8 @@ std::string render_server(const ServerProbe& s) {
                             number_or_unknown(s.integer("/ingest/hooks/accepted")),
                             number_or_unknown(s.integer("/ingest/hooks/rejected")), reasons);
     }
-    if (s.integer("/spool/drained_total") || s.integer("/spool/malformed")) {
+    if (s.integer("/spool/drained_total").value_or(0) > 0 ||
+        s.integer("/spool/malformed").value_or(0) > 0) {
         text += fmt::format("  spool      {} drained so far, {} malformed line(s)\n",
                             number_or_unknown(s.integer("/spool/drained_total")),
                             number_or_unknown(s.integer("/spool/malformed")));

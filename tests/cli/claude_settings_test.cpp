@@ -74,6 +74,12 @@ TEST(ClaudeSettings, RecognisesAgentTraceHookCommandsHoweverWritten) {
     EXPECT_FALSE(is_agent_trace_hook_command(""));
     EXPECT_FALSE(is_agent_trace_hook_command("'unterminated agent-trace hook-handler"));
     EXPECT_EQ(hook_command_program("X=1 '/a b/agent-trace' hook-handler"), "/a b/agent-trace");
+    EXPECT_EQ(hook_command_option("agent-trace hook-handler --server http://127.0.0.1:9 --tier 2",
+                                  "--server"),
+              "http://127.0.0.1:9");
+    EXPECT_EQ(hook_command_option("agent-trace hook-handler --server='http://[::1]:9'", "--server"),
+              "http://[::1]:9");
+    EXPECT_EQ(hook_command_option("agent-trace hook-handler --tier 2", "--server"), std::nullopt);
 }
 
 TEST(ClaudeSettings, TierTwoTurnsAssistantResponsesOffExplicitly) {
