@@ -5,15 +5,15 @@
 namespace agent_trace::cli {
 namespace {
 
-const nlohmann::json* at_pointer(const std::shared_ptr<const nlohmann::json>& health,
-                                 std::string_view pointer) {
+const nlohmann::ordered_json* at_pointer(
+    const std::shared_ptr<const nlohmann::ordered_json>& health, std::string_view pointer) {
     if (!health || !health->is_object()) return nullptr;
-    const nlohmann::json& root = *health;
+    const nlohmann::ordered_json& root = *health;
     try {
-        const nlohmann::json::json_pointer p{std::string(pointer)};
+        const nlohmann::ordered_json::json_pointer p{std::string(pointer)};
         if (!root.contains(p)) return nullptr;
         return &root.at(p);
-    } catch (const nlohmann::json::exception&) {
+    } catch (const nlohmann::ordered_json::exception&) {
         return nullptr;
     }
 }
@@ -33,7 +33,7 @@ Result<std::string> normalize_server_url(std::string_view url) {
 }
 
 std::optional<int64_t> ServerProbe::integer(std::string_view pointer) const {
-    const nlohmann::json* value = at_pointer(health, pointer);
+    const nlohmann::ordered_json* value = at_pointer(health, pointer);
     if (value == nullptr || !value->is_number()) return std::nullopt;
     if (value->is_number_float()) return static_cast<int64_t>(value->get<double>());
     if (value->is_number_unsigned()) return static_cast<int64_t>(value->get<uint64_t>());
@@ -41,13 +41,13 @@ std::optional<int64_t> ServerProbe::integer(std::string_view pointer) const {
 }
 
 std::optional<std::string> ServerProbe::text(std::string_view pointer) const {
-    const nlohmann::json* value = at_pointer(health, pointer);
+    const nlohmann::ordered_json* value = at_pointer(health, pointer);
     if (value == nullptr || !value->is_string()) return std::nullopt;
     return value->get<std::string>();
 }
 
 std::optional<bool> ServerProbe::flag(std::string_view pointer) const {
-    const nlohmann::json* value = at_pointer(health, pointer);
+    const nlohmann::ordered_json* value = at_pointer(health, pointer);
     if (value == nullptr || !value->is_boolean()) return std::nullopt;
     return value->get<bool>();
 }
@@ -70,9 +70,9 @@ ServerProbe probe_server(const std::string& url, std::chrono::milliseconds timeo
     }
     probe.reachable = true;
     probe.http_status = response->status;
-    nlohmann::json body = nlohmann::json::parse(response->body, nullptr, false);
+    nlohmann::ordered_json body = nlohmann::ordered_json::parse(response->body, nullptr, false);
     if (!body.is_discarded() && body.is_object()) {
-        probe.health = std::make_shared<const nlohmann::json>(std::move(body));
+        probe.health = std::make_shared<const nlohmann::ordered_json>(std::move(body));
     } else {
         probe.error = "GET /healthz answered " + std::to_string(response->status) +
                       " without a JSON object: is this an agent-trace server?";

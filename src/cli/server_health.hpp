@@ -27,7 +27,7 @@ struct ServerProbe {
     std::string error;  // why it is unreachable, or what was wrong with the answer
     // The /healthz body when it was a JSON object. Shared and immutable: a probe is
     // copied into reports, and its moves must not throw.
-    std::shared_ptr<const nlohmann::json> health;
+    std::shared_ptr<const nlohmann::ordered_json> health;
 
     [[nodiscard]] bool healthy_answer() const { return reachable && health != nullptr; }
     [[nodiscard]] std::optional<int64_t> integer(std::string_view pointer) const;

@@ -396,7 +396,7 @@ std::string render_json(const StatusReport& r, TimestampUs now) {
     server["reachable"] = r.server.reachable;
     server["http_status"] = r.server.http_status;
     server["error"] = r.server.error;
-    server["health"] = r.server.health ? Json::parse(r.server.health->dump()) : Json(nullptr);
+    server["health"] = r.server.health ? *r.server.health : Json(nullptr);
     j["server"] = std::move(server);
     j["data_dir"] = r.data_dir;
     Json store = Json::object();
@@ -509,7 +509,7 @@ std::string render_server(const ServerProbe& s) {
     }
     if (s.integer("/ingest/hooks/accepted") || s.integer("/ingest/hooks/rejected")) {
         std::string reasons;
-        if (const auto* by_reason = [&]() -> const nlohmann::json* {
+        if (const auto* by_reason = [&]() -> const Json* {
                 const auto ingest = s.health->find("ingest");
                 if (ingest == s.health->end() || !ingest->is_object()) return nullptr;
                 const auto hooks = ingest->find("hooks");
