@@ -21,6 +21,8 @@ int run(int argc, char** argv) {
     app.require_subcommand(1);
     app.footer(
         "Examples:\n"
+        "  agent-trace init                      # wire Claude Code's hooks and OTEL here\n"
+        "  agent-trace status                    # is capture working? (exit 1 if not)\n"
         "  agent-trace import                    # backfill ~/.claude/projects\n"
         "  agent-trace report daily --since 2026-11-01\n"
         "  agent-trace report session --json\n"

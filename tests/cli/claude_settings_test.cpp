@@ -307,5 +307,21 @@ TEST(ClaudeSettings, InspectionCountsHttpHooksAndSeesDisabledHooks) {
     EXPECT_EQ(wiring.telemetry[0].first, "OTEL_EXPORTER_OTLP_ENDPOINT");
 }
 
+TEST(ClaudeSettings, OddEntriesInsideAnEventArrayAreKeptAndSkipped) {
+    const std::string text = R"({"hooks": {"Stop": [1, "x", null, {"hooks": 5},
+        {"hooks": [7, {"type": "command"}, {"type": "command", "command": 3}]}]}})";
+    SettingsJson settings = parse(text);
+    WiringRecord record;
+    auto merged = merge_wiring(settings, record, request());
+    ASSERT_TRUE(merged.ok()) << merged.error().message;
+    ASSERT_EQ(settings["hooks"]["Stop"].size(), 6U);
+    EXPECT_EQ(settings["hooks"]["Stop"][5]["hooks"][0]["command"],
+              "'/opt/agent trace/bin/agent-trace' hook-handler");
+    EXPECT_EQ(inspect_wiring(settings).hooks.events_wired, 32U);
+    auto removed = unmerge_wiring(settings, record, false, {});
+    ASSERT_TRUE(removed.ok());
+    EXPECT_EQ(settings, parse(text));
+}
+
 }  // namespace
 }  // namespace agent_trace::cli
