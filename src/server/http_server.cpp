@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 #include <optional>
+#include <vector>
 
 #include "core/json_writer.hpp"
 
@@ -78,6 +79,7 @@ private:
         if (ec == http::error::body_limit) {
             stats_.too_large.fetch_add(1, std::memory_order_relaxed);
             keep_alive_ = false;
+            linger_ = true;
             write(json_error(413, "body larger than " + std::to_string(limits_.max_body_bytes) +
                                       " bytes"));
             return;
@@ -133,11 +135,38 @@ private:
         http::async_write(stream_, *message,
                           [self = shared_from_this(), message](beast::error_code ec, size_t) {
                               if (ec || !self->keep_alive_) {
+                                  if (!ec && self->linger_) {
+                                      self->drain_then_close();
+                                      return;
+                                  }
                                   self->close();
                                   return;
                               }
                               self->read_request();
                           });
+    }
+
+    // After refusing a body we did not read, the client may still be sending it:
+    // closing at once would reset the connection and lose our answer. Stop sending,
+    // read and discard what arrives for a short while, then close.
+    void drain_then_close() {
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream_.expires_after(std::chrono::seconds(2));
+        discard_.resize(64 * 1024);
+        read_discard();
+    }
+
+    void read_discard() {
+        stream_.async_read_some(asio::buffer(discard_),
+                                [self = shared_from_this()](beast::error_code ec, size_t n) {
+                                    self->discarded_ += n;
+                                    if (ec || self->discarded_ > (256u << 20)) {
+                                        self->close();
+                                        return;
+                                    }
+                                    self->read_discard();
+                                });
     }
 
     void close() {
@@ -154,6 +183,9 @@ private:
     const HttpLimits& limits_;
     SharedStats& stats_;
     bool keep_alive_ = true;
+    bool linger_ = false;
+    std::vector<char> discard_;
+    uint64_t discarded_ = 0;
     unsigned version_ = 11;
 };
 

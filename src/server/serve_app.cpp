@@ -68,11 +68,12 @@ bool is_loopback(const std::string& host) {
 // A stable, low-cardinality name for why an input was refused (the counters' key).
 std::string reason_class(const std::string& message) {
     auto has = [&](std::string_view needle) { return message.find(needle) != std::string::npos; };
-    if (has("unknown hook event")) return "unknown_hook_event";
-    if (has("UTF-8") || has("utf-8")) return "not_utf8";
-    if (has("missing") || has("empty")) return "missing_field";
-    if (has("must be") || has("type")) return "wrong_type";
-    if (has("JSON") || has("json")) return "invalid_json";
+    if (has("unknown event")) return "unknown_hook_event";
+    if (has("UTF-8") || has("NUL byte")) return "not_utf8";
+    if (has("invalid_payload_bytes")) return "invalid_json";
+    if (has("not JSON")) return "invalid_json";
+    if (has(" is missing") || has(" is empty")) return "missing_field";
+    if (has("must be")) return "wrong_type";
     return "invalid";
 }
 
@@ -288,6 +289,7 @@ private:
         }
         for (const std::string& reason : decoded->reasons) hook_counters_.rejected(reason);
         if (decoded->payloads.empty()) {
+            if (decoded->rejected.empty()) hook_counters_.rejected("empty_body");
             JsonWriter w;
             w.begin_object()
                 .key("error")

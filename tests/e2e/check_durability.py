@@ -74,10 +74,10 @@ def case_kill9(tmp):
         server.stop()
 
 
-def run_status(data, home):
+def run_status(data, home, server):
     env = dict(os.environ, HOME=home)
-    return subprocess.run([ARGS.bin, "--data-dir", data, "status"], capture_output=True,
-                          text=True, env=env, timeout=60)
+    return subprocess.run([ARGS.bin, "--data-dir", data, "status", "--server", server.url],
+                          capture_output=True, text=True, env=env, timeout=60)
 
 
 def case_store_locked(tmp):
@@ -98,7 +98,7 @@ def case_store_locked(tmp):
         check(h["writer"]["retries"] > 0 and h["writer"]["store_unavailable"],
               f"locked: retries not visible: {h['writer']}")
         check(h["status"] == "degraded", f"locked: health status {h['status']}")
-        status = run_status(data, home)
+        status = run_status(data, home, server)
         check(status.returncode != 0, "locked: `status` exits 0 while the store is unavailable")
         check("retr" in status.stdout.lower(), f"locked: `status` does not show retries:\n"
                                                f"{status.stdout}")
