@@ -265,11 +265,9 @@ int run_init(const InitFlags& flags, const GlobalOptions& globals,
                         "`agent-trace serve --tier {}`.\n",
                         tier));
     }
-    if (!flags.settings_file.empty() || flags.scope != "user") {
-        if (flags.scope == "project" && flags.settings_file.empty()) {
-            out("Note: .claude/settings.json is usually committed, and the hook command holds "
-                "this machine's path; --scope local keeps the wiring to yourself.\n");
-        }
+    if (flags.scope == "project" && flags.settings_file.empty()) {
+        out("Note: .claude/settings.json is usually committed, and the hook command holds "
+            "this machine's path; --scope local keeps the wiring to yourself.\n");
     }
     out(outcome->changed ? "New Claude Code sessions are captured; restart running ones to pick "
                            "up the change.\n"
