@@ -24,11 +24,12 @@ enum class QueueSync {
 };
 
 struct QueueOptions {
-    std::string dir;                                      // created if missing
-    uint64_t segment_bytes = 64ull << 20;                 // roll to a new segment past this
+    std::string dir;                       // created if missing
+    uint64_t segment_bytes = 64ull << 20;  // roll to a new segment past this
     QueueSync sync = QueueSync::every_commit;
-    std::chrono::milliseconds sync_interval{0};           // every_commit: extra wait to gather a group
-    uint64_t max_depth_bytes = 4ull << 30;                // append fails (retryable) beyond this
+    // every_commit: extra wait to gather a group; interval: the period (0 means 100 ms).
+    std::chrono::milliseconds sync_interval{0};
+    uint64_t max_depth_bytes = 4ull << 30;  // append fails (retryable) beyond this
 };
 
 struct QueueRecord {
@@ -66,7 +67,7 @@ public:
     // (at most max_records / about max_bytes), waiting up to `wait` for one to arrive.
     // After reopening, reading resumes after the acknowledged lsn.
     virtual Result<std::vector<QueueRecord>> read(size_t max_records, size_t max_bytes,
-                                                 std::chrono::milliseconds wait) = 0;
+                                                  std::chrono::milliseconds wait) = 0;
 
     // The consumer has stored everything up to `lsn`: persist the cursor and delete
     // segments wholly below it. Records up to lsn are never returned again.
