@@ -16,6 +16,7 @@ void add_import_command(CLI::App& root, const GlobalOptions& globals, int& exit_
 void add_report_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
 void add_pricing_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
 void add_serve_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
+void add_dlq_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
 void add_init_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
 void add_status_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
 
