@@ -184,7 +184,7 @@ int run_init(const InitFlags& flags, const GlobalOptions& globals,
         err("agent-trace init: " + front.error().message + "\n");
         return kExitFailed;
     }
-    auto server = normalize_server_url(flags.server.value_or(std::string(kDefaultServerUrl)));
+    auto server = normalize_server_url(flags.server.value_or(default_server_url(globals.data_dir)));
     if (!server) {
         err("agent-trace init: --server " + server.error().message + "\n");
         return kExitFailed;
@@ -198,8 +198,10 @@ int run_init(const InitFlags& flags, const GlobalOptions& globals,
     InitRequest request;
     request.settings_path = settings;
     request.manifest_path = init_manifest_path(globals.config_dir);
+    // The server goes into the command only when it is not the handler's own default.
     request.wire.command = hook_handler_command(
-        *front, flags.tier, flags.server ? std::optional(*server) : std::nullopt, data_dir);
+        *front, flags.tier,
+        *server != kDefaultServerUrl ? std::optional(*server) : std::nullopt, data_dir);
     request.wire.events = events_to_register();
     request.wire.env = telemetry_env(tier, *server);
     request.wire.force = flags.force;
@@ -278,7 +280,7 @@ int run_init(const InitFlags& flags, const GlobalOptions& globals,
 
 int run_uninstall(const InitFlags& flags, const GlobalOptions& globals,
                   const std::filesystem::path& settings) {
-    auto server = normalize_server_url(flags.server.value_or(std::string(kDefaultServerUrl)));
+    auto server = normalize_server_url(flags.server.value_or(default_server_url(globals.data_dir)));
     if (!server) {
         err("agent-trace init: --server " + server.error().message + "\n");
         return kExitFailed;

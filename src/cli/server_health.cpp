@@ -1,5 +1,11 @@
 #include "cli/server_health.hpp"
 
+#include <signal.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
 #include "cli/hook_handler/loopback_http.hpp"
 
 namespace agent_trace::cli {
@@ -19,6 +25,27 @@ const nlohmann::ordered_json* at_pointer(
 }
 
 }  // namespace
+
+std::string default_server_url(const std::string& data_dir) {
+    if (const char* env = std::getenv("AGENT_TRACE_HOOKS_URL"); env != nullptr && *env != '\0') {
+        return env;
+    }
+    std::ifstream in(data_dir + "/serve.json");
+    if (in) {
+        std::stringstream text;
+        text << in.rdbuf();
+        const auto info = nlohmann::json::parse(text.str(), nullptr, false);
+        if (info.is_object() && info.contains("hooks_url") && info["hooks_url"].is_string() &&
+            info.contains("pid") && info["pid"].is_number_integer()) {
+            const auto pid = info["pid"].get<int64_t>();
+            // A serve that was killed leaves the file behind: only a live pid counts.
+            if (pid > 0 && kill(static_cast<pid_t>(pid), 0) == 0) {
+                return info["hooks_url"].get<std::string>();
+            }
+        }
+    }
+    return std::string(kDefaultServerUrl);
+}
 
 Result<std::string> normalize_server_url(std::string_view url) {
     auto parsed = parse_loopback_url(url);

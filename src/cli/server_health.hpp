@@ -16,6 +16,11 @@ namespace agent_trace::cli {
 
 inline constexpr std::string_view kDefaultServerUrl = "http://127.0.0.1:8317";
 
+// The server to talk to when no --server is given: $AGENT_TRACE_HOOKS_URL, else the
+// running `serve` of this data directory (it leaves <data_dir>/serve.json while it
+// runs), else kDefaultServerUrl.
+std::string default_server_url(const std::string& data_dir);
+
 // "http://127.0.0.1:8317/" -> "http://127.0.0.1:8317"; refuses non-loopback hosts,
 // which the hook handler would refuse too.
 Result<std::string> normalize_server_url(std::string_view url);

@@ -159,6 +159,22 @@ public:
             io_threads_.emplace_back([this] { io_->run(); });
         }
         spool_thread_ = std::thread([this] { drain_spool_loop(); });
+        {
+            // For `status` and `init` of this data directory; removed on a clean stop.
+            JsonWriter w;
+            w.begin_object()
+                .key("hooks_url")
+                .value("http://" + listener_->address())
+                .key("hooks")
+                .value(static_cast<int64_t>(listener_->port()))
+                .key("pid")
+                .value(static_cast<int64_t>(getpid()))
+                .end_object();
+            if (auto s = write_file_atomically(options_.data_dir + "/serve.json", w.str() + "\n");
+                !s) {
+                return s;
+            }
+        }
         if (!options_.port_file.empty()) {
             JsonWriter w;
             w.begin_object()
@@ -206,6 +222,8 @@ private:
         }
         if (writer_) writer_->stop();
         if (importer_) importer_->stop();
+        std::error_code ec;
+        std::filesystem::remove(options_.data_dir + "/serve.json", ec);
     }
 
     void handle(HttpRequest&& request, Responder respond) {
