@@ -421,9 +421,9 @@ private:
         const uint64_t after_lsn = first_lsn == 0 ? 0 : first_lsn - 1;
         qf::ScanResult scan = qf::scan_records(body, after_lsn, before_lsn, !last);
         std::string rewritten;
-        if (scan.damaged && last) {
-            // Only the final write can be torn: cut it off.
-            torn_tail_bytes_ += body.size() - scan.valid_end;
+        if (last && !scan.damaged_inside && scan.tail_bytes > 0) {
+            // A write the crash interrupted: cut it off.
+            torn_tail_bytes_ += scan.tail_bytes;
             if (auto s = file_io::truncate_file(segment->fd.get(),
                                                 qf::kHeaderBytes + scan.valid_end, path);
                 !s) {
@@ -432,10 +432,12 @@ private:
             if (sync) {
                 if (auto s = file_io::sync_data(segment->fd.get(), path); !s) return s.error();
             }
-        } else if (scan.damaged) {
-            // A sealed segment keeps its intact records; the rewrite leaves every
-            // segment on disk clean, so the reader never meets the damage again.
+        } else if (scan.damaged_inside || scan.tail_bytes > 0) {
+            // Damage (bit rot, a stray write) costs the records it hit, not the ones
+            // after it. The rewrite keeps the intact records and leaves every segment on
+            // disk clean, so the reader never meets the damage again.
             corrupt_records_ += scan.corrupt_records;
+            if (last) torn_tail_bytes_ += scan.tail_bytes;
             rewritten = qf::encode_header(first_lsn);
             for (const qf::RecordView& r : scan.records) {
                 rewritten.append(body.substr(r.offset, qf::kRecordHeaderBytes + r.payload.size()));

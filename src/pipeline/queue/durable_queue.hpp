@@ -3,7 +3,7 @@
 // segmented append-only files, one checksum per record, group commit.
 // A source acknowledges an event only once it is appended (and, in the default
 // sync mode, fdatasync'ed); a crash loses no acknowledged record, and recovery
-// drops only a torn or corrupt tail.
+// drops only a torn tail and the records damage hit (docs/operations.md).
 #include <chrono>
 #include <cstdint>
 #include <functional>

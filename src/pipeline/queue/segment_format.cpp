@@ -133,7 +133,7 @@ std::optional<RecordView> record_at(std::string_view bytes, uint64_t offset, uin
 }
 
 ScanResult scan_records(std::string_view bytes, uint64_t after_lsn, uint64_t before_lsn,
-                        bool resynchronise) {
+                        bool tail_is_damage) {
     ScanResult result;
     std::array<char, 4> marker{};
     put32(marker.data(), kRecordMarker);
@@ -148,8 +148,6 @@ ScanResult scan_records(std::string_view bytes, uint64_t after_lsn, uint64_t bef
             result.records.push_back(*record);
             continue;
         }
-        result.damaged = true;
-        if (!resynchronise) break;
         // Look for the next intact record; everything before it is lost.
         std::optional<RecordView> next;
         size_t search = offset + 1;
@@ -159,16 +157,21 @@ ScanResult scan_records(std::string_view bytes, uint64_t after_lsn, uint64_t bef
             next = record_at(bytes, search, previous, before_lsn);
             ++search;
         }
-        uint64_t lost = 0;
-        if (next) {
-            lost = next->lsn - previous - 1;
-        } else if (before_lsn != std::numeric_limits<uint64_t>::max()) {
-            lost = before_lsn - previous - 1;
+        if (!next) {
+            if (tail_is_damage) {
+                const uint64_t lost = before_lsn != std::numeric_limits<uint64_t>::max()
+                                          ? before_lsn - previous - 1
+                                          : 0;
+                result.corrupt_records += lost == 0 ? 1 : lost;
+            }
+            break;
         }
+        result.damaged_inside = true;
+        const uint64_t lost = next->lsn - previous - 1;
         result.corrupt_records += lost == 0 ? 1 : lost;
-        if (!next) break;
         offset = next->offset;
     }
+    result.tail_bytes = bytes.size() - result.valid_end;
     return result;
 }
 

@@ -56,15 +56,17 @@ std::optional<RecordView> record_at(std::string_view bytes, uint64_t offset, uin
 struct ScanResult {
     std::vector<RecordView> records;
     uint64_t valid_end = 0;        // just past the last good record
+    uint64_t tail_bytes = 0;       // after valid_end: a torn last write, or damage
+    bool damaged_inside = false;   // bad bytes between two good records
     uint64_t corrupt_records = 0;  // lsns lost in damaged regions (at least one per region)
-    bool damaged = false;          // anything but good records, including a torn tail
 };
 
-// Reads the records of `bytes` (a segment body, or any run of whole records).
-// With `resynchronise`, a damaged region is skipped up to the next intact record
-// (sealed segments); without, the scan stops at the first bad byte (the tail of
-// the segment being written, where only a torn last write can be bad).
+// Reads the records of `bytes` (a segment body, or any run of whole records). A
+// damaged region is skipped up to the next intact record, so one bad byte costs
+// one record, not the rest of the file. Bytes after the last intact record are a
+// torn tail in the segment being written (`tail_is_damage` false: counted in
+// tail_bytes only) and damage anywhere else (also counted as corrupt records).
 ScanResult scan_records(std::string_view bytes, uint64_t after_lsn, uint64_t before_lsn,
-                        bool resynchronise);
+                        bool tail_is_damage);
 
 }  // namespace agent_trace::queue_format

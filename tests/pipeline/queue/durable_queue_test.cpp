@@ -350,6 +350,45 @@ TEST(DurableQueue, CorruptionInASealedSegmentDropsOnlyTheDamagedRecord) {
     }
 }
 
+// The segment being written is damaged in the middle (not torn: the records after
+// the damage were acknowledged) and has garbage at its end: the damaged record is
+// lost and counted, the later ones are kept, the garbage is cut off.
+TEST(DurableQueue, DamageInTheNewestSegmentCostsOnlyTheDamagedRecord) {
+    TempDir dir;
+    constexpr uint64_t kRecords = 60;
+    {
+        auto queue = open_queue(options_for(dir.path()));
+        ASSERT_TRUE(queue);
+        for (uint64_t i = 1; i <= kRecords; ++i) append_one(*queue, payload_for(i));
+    }
+    const auto files = segment_files(dir.path());
+    ASSERT_EQ(files.size(), 1U);
+    const auto spans = record_spans(files[0]);
+    ASSERT_EQ(spans.size(), kRecords);
+    flip_byte(files[0], spans[29].first + kRecordHeader + 3);
+    testing_support::append_file(files[0], std::string("\x00\x17torn-tail-garbage", 19));
+    {
+        auto queue = open_queue(options_for(dir.path()));
+        ASSERT_TRUE(queue);
+        const QueueStats s = queue->stats();
+        EXPECT_EQ(s.corrupt_records, 1U);
+        EXPECT_EQ(s.torn_tail_bytes, 19U);
+        EXPECT_EQ(s.recovered_records, kRecords - 1);
+        const auto records = read_all(*queue);
+        ASSERT_EQ(records.size(), kRecords - 1);
+        for (const auto& r : records) {
+            EXPECT_NE(r.lsn, 30U);
+            EXPECT_EQ(r.payload, payload_for(r.lsn));
+        }
+        EXPECT_EQ(append_one(*queue, "after repair"), kRecords + 1);
+    }
+    auto again = open_queue(options_for(dir.path()));
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->stats().corrupt_records, 0U);
+    EXPECT_EQ(again->stats().torn_tail_bytes, 0U);
+    EXPECT_EQ(read_all(*again).size(), kRecords);
+}
+
 TEST(DurableQueue, DamageAfterOpenIsSkippedByTheReaderAndCounted) {
     TempDir dir;
     auto queue = open_queue(options_for(dir.path()));
