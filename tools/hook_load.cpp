@@ -143,9 +143,10 @@ void run_connection(const Options& o, uint64_t index, std::atomic<bool>& stop,
             append_event(body, ids.back(), index, seq);
         }
         if (o.batch > 1) body += ']';
-        std::string request = "POST /v1/hooks HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                              "Content-Type: application/json\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\n\r\n" + body;
+        std::string request =
+            "POST /v1/hooks HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Content-Type: application/json\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body;
         const auto start = std::chrono::steady_clock::now();
         if (!send_all(fd, request)) {
             close(fd);
@@ -186,18 +187,24 @@ double percentile(std::vector<double>& v, double p) {
 
 int main(int argc, char** argv) {
     Options o;
-    o.nonce = static_cast<uint64_t>(
-        std::chrono::steady_clock::now().time_since_epoch().count());
+    o.nonce = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string_view flag = argv[i];
         const char* value = argv[i + 1];
-        if (flag == "--port") o.port = std::atoi(value);
-        else if (flag == "--connections") o.connections = std::max(1, std::atoi(value));
-        else if (flag == "--batch") o.batch = std::max(1, std::atoi(value));
-        else if (flag == "--duration-s") o.duration_s = std::atof(value);
-        else if (flag == "--requests") o.max_requests = std::strtoull(value, nullptr, 10);
-        else if (flag == "--acked-file") o.acked_file = value;
-        else if (flag == "--nonce") o.nonce = std::strtoull(value, nullptr, 16);
+        if (flag == "--port")
+            o.port = std::atoi(value);
+        else if (flag == "--connections")
+            o.connections = std::max(1, std::atoi(value));
+        else if (flag == "--batch")
+            o.batch = std::max(1, std::atoi(value));
+        else if (flag == "--duration-s")
+            o.duration_s = std::atof(value);
+        else if (flag == "--requests")
+            o.max_requests = std::strtoull(value, nullptr, 10);
+        else if (flag == "--acked-file")
+            o.acked_file = value;
+        else if (flag == "--nonce")
+            o.nonce = std::strtoull(value, nullptr, 16);
         else {
             std::fprintf(stderr, "hook_load: unknown flag %s\n", argv[i]);
             return 2;
@@ -246,12 +253,12 @@ int main(int argc, char** argv) {
         }
         std::fclose(f);
     }
-    std::printf(
-        "{\"connections\":%d,\"batch\":%d,\"seconds\":%.3f,\"requests\":%" PRIu64
-        ",\"acked_events\":%" PRIu64 ",\"errors\":%" PRIu64
-        ",\"requests_per_s\":%.0f,\"events_per_s\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f}\n",
-        o.connections, o.batch, seconds, total.requests, total.events, total.errors,
-        static_cast<double>(total.requests) / seconds, static_cast<double>(total.events) / seconds,
-        percentile(total.latencies_ms, 0.5), percentile(total.latencies_ms, 0.99));
+    std::printf("{\"connections\":%d,\"batch\":%d,\"seconds\":%.3f,\"requests\":%" PRIu64
+                ",\"acked_events\":%" PRIu64 ",\"errors\":%" PRIu64
+                ",\"requests_per_s\":%.0f,\"events_per_s\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f}\n",
+                o.connections, o.batch, seconds, total.requests, total.events, total.errors,
+                static_cast<double>(total.requests) / seconds,
+                static_cast<double>(total.events) / seconds, percentile(total.latencies_ms, 0.5),
+                percentile(total.latencies_ms, 0.99));
     return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "core/json_writer.hpp"
+#include "ingest/hooks/hook_decoder.hpp"
 #include "pipeline/dlq/dead_letter_queue.hpp"
 #include "pipeline/event_codec.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -281,8 +282,50 @@ struct ReplayFailure {
     bool attempted = false;  // false: nothing to store, the entry is left as it is
 };
 
+std::optional<std::string> from_hex(std::string_view hex) {
+    if (hex.size() % 2 != 0) return std::nullopt;
+    auto digit = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    std::string out;
+    out.reserve(hex.size() / 2);
+    for (size_t i = 0; i < hex.size(); i += 2) {
+        const int hi = digit(hex[i]);
+        const int lo = digit(hex[i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out.push_back(static_cast<char>((hi << 4) | lo));
+    }
+    return out;
+}
+
+// A hook request kept as its bytes (the decoder refused it, e.g. an event name
+// this version did not know): decoded again by this version, at tier 1.
+std::optional<ReplayFailure> replay_raw_hook(Store& store, const DeadLetter& d) {
+    auto bytes = from_hex(d.raw_hex);
+    if (!bytes) return ReplayFailure{"raw bytes are not valid hex", false};
+    hooks::HookDecodeOptions options;
+    options.now = now_us();
+    auto decoded = hooks::decode_hook_body(*bytes, options);
+    if (!decoded) return ReplayFailure{decoded.error().message, true};
+    std::vector<Event> events;
+    for (auto& item : *decoded) {
+        if (!item) return ReplayFailure{item.error().message, true};
+        events.push_back(std::move(*item));
+    }
+    if (events.empty()) return ReplayFailure{"no events in the raw request", true};
+    if (auto s = store.write_events(events); !s) return ReplayFailure{s.error().message, true};
+    return std::nullopt;
+}
+
 // Stores one entry's event; why it could not, otherwise.
 std::optional<ReplayFailure> replay_one(Store& store, const DeadLetter& d) {
+    if (d.event_json.empty() && !d.raw_hex.empty() &&
+        (d.origin == "spool" || d.origin == "hooks-receiver")) {
+        return replay_raw_hook(store, d);
+    }
     if (d.event_json.empty()) {
         return ReplayFailure{
             "no event to replay (only raw bytes; see `agent-trace dlq show " + d.id + "`)", false};

@@ -200,8 +200,8 @@ int run_init(const InitFlags& flags, const GlobalOptions& globals,
     request.manifest_path = init_manifest_path(globals.config_dir);
     // The server goes into the command only when it is not the handler's own default.
     request.wire.command = hook_handler_command(
-        *front, flags.tier,
-        *server != kDefaultServerUrl ? std::optional(*server) : std::nullopt, data_dir);
+        *front, flags.tier, *server != kDefaultServerUrl ? std::optional(*server) : std::nullopt,
+        data_dir);
     request.wire.events = events_to_register();
     request.wire.env = telemetry_env(tier, *server);
     request.wire.force = flags.force;

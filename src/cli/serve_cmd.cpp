@@ -107,7 +107,8 @@ void add_serve_command(CLI::App& root, const GlobalOptions& globals, int& exit_c
         ->add_option("--sync-interval-ms", flags->sync_interval_ms,
                      "Group commit: wait this long to gather more records before each fdatasync")
         ->capture_default_str();
-    command->add_option("--tier", flags->tier, "Highest privacy tier stored (1 metadata only, 2, 3)")
+    command
+        ->add_option("--tier", flags->tier, "Highest privacy tier stored (1 metadata only, 2, 3)")
         ->check(CLI::Range(1, 3))
         ->capture_default_str();
     command->add_flag("--no-import", flags->no_import,

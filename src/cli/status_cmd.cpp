@@ -637,7 +637,8 @@ void add_status_command(CLI::App& root, const GlobalOptions& globals, int& exit_
                        "agent-trace server to ask; default " + std::string(kDefaultServerUrl));
     status->footer(std::string(kStatusFooter));
     status->callback([&globals, &exit_code, flags] {
-        auto url = normalize_server_url(flags->server.value_or(default_server_url(globals.data_dir)));
+        auto url =
+            normalize_server_url(flags->server.value_or(default_server_url(globals.data_dir)));
         if (!url) {
             err("agent-trace status: --server " + url.error().message + "\n");
             exit_code = 2;

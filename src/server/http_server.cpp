@@ -80,8 +80,8 @@ private:
             stats_.too_large.fetch_add(1, std::memory_order_relaxed);
             keep_alive_ = false;
             linger_ = true;
-            write(json_error(413, "body larger than " + std::to_string(limits_.max_body_bytes) +
-                                      " bytes"));
+            write(json_error(
+                413, "body larger than " + std::to_string(limits_.max_body_bytes) + " bytes"));
             return;
         }
         if (ec == http::error::header_limit) {
@@ -127,7 +127,8 @@ private:
             static_cast<http::status>(response.status), version_ == 0 ? 11 : version_);
         message->set(http::field::server, "agent-trace");
         message->set(http::field::content_type, response.content_type);
-        if (!response.retry_after.empty()) message->set(http::field::retry_after, response.retry_after);
+        if (!response.retry_after.empty())
+            message->set(http::field::retry_after, response.retry_after);
         message->keep_alive(keep_alive_);
         message->body() = std::move(response.body);
         message->prepare_payload();
@@ -192,9 +193,7 @@ private:
 class BeastListener final : public HttpListener {
 public:
     BeastListener(asio::io_context& io, Handler handler, HttpLimits limits)
-        : io_(io),
-          acceptor_(asio::make_strand(io)),
-          shared_(std::make_shared<ListenerShared>()) {
+        : io_(io), acceptor_(asio::make_strand(io)), shared_(std::make_shared<ListenerShared>()) {
         shared_->handler = std::move(handler);
         shared_->limits = limits;
     }
@@ -245,17 +244,17 @@ public:
 
 private:
     void accept() {
-        acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec,
-                                                              tcp::socket socket) {
-            if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-            if (!ec) {
-                beast::error_code opt_ec;
-                socket.set_option(tcp::no_delay(true), opt_ec);
-                shared_->stats.connections.fetch_add(1, std::memory_order_relaxed);
-                std::make_shared<Session>(std::move(socket), shared_)->start();
-            }
-            accept();  // EMFILE and friends: keep serving the connections we have
-        });
+        acceptor_.async_accept(
+            asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+                if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+                if (!ec) {
+                    beast::error_code opt_ec;
+                    socket.set_option(tcp::no_delay(true), opt_ec);
+                    shared_->stats.connections.fetch_add(1, std::memory_order_relaxed);
+                    std::make_shared<Session>(std::move(socket), shared_)->start();
+                }
+                accept();  // EMFILE and friends: keep serving the connections we have
+            });
     }
 
     asio::io_context& io_;
@@ -268,8 +267,8 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<HttpListener>> HttpListener::bind(asio::io_context& io,
-                                                          const std::string& host, uint16_t port,
-                                                          Handler handler, HttpLimits limits) {
+                                                         const std::string& host, uint16_t port,
+                                                         Handler handler, HttpLimits limits) {
     auto listener = std::make_unique<BeastListener>(io, std::move(handler), limits);
     if (auto s = listener->open(host, port); !s) return s.error();
     return std::unique_ptr<HttpListener>(std::move(listener));

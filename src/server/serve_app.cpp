@@ -1,6 +1,7 @@
 #include "server/serve_app.hpp"
 
 #include <pwd.h>
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -12,7 +13,6 @@
 #include <fstream>
 #include <future>
 #include <mutex>
-#include <simdjson.h>
 #include <thread>
 
 #include "core/json_writer.hpp"
@@ -62,7 +62,8 @@ std::string to_hex(std::string_view bytes) {
 }
 
 bool is_loopback(const std::string& host) {
-    return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
+    return host == "127.0.0.1" || host == "::1" || host == "localhost" ||
+           host.rfind("127.", 0) == 0;
 }
 
 // A stable, low-cardinality name for why an input was refused (the counters' key).
@@ -112,6 +113,7 @@ public:
 
         SqliteStoreOptions store_options;
         store_options.busy_timeout_ms = options_.store_busy_timeout_ms;
+        store_options.durable_commits = true;
         auto store = open_sqlite_store(database_path_, store_options);
         if (!store) return store.error();
         store_ = std::move(*store);
@@ -200,9 +202,7 @@ public:
         shutdown();
     }
 
-    [[nodiscard]] uint16_t hooks_port() const override {
-        return listener_ ? listener_->port() : 0;
-    }
+    [[nodiscard]] uint16_t hooks_port() const override { return listener_ ? listener_->port() : 0; }
 
     [[nodiscard]] std::string health_json() const override;
 
@@ -308,6 +308,9 @@ private:
         for (const std::string& reason : decoded->reasons) hook_counters_.rejected(reason);
         if (decoded->payloads.empty()) {
             if (decoded->rejected.empty()) hook_counters_.rejected("empty_body");
+            // A well-formed request this version cannot take (e.g. a hook event newer
+            // than this build) is kept, so `dlq replay` can store it after an upgrade.
+            if (decoded->rejected.size() == 1) keep_refused(body, decoded->rejected.front().second);
             JsonWriter w;
             w.begin_object()
                 .key("error")
@@ -318,8 +321,8 @@ private:
                 .key("rejected")
                 .raw(rejected_json(*decoded))
                 .end_object();
-            respond(HttpResponse{decoded->rejected.empty() ? 400 : 422, "application/json",
-                                 w.take(), {}});
+            respond(HttpResponse{
+                decoded->rejected.empty() ? 400 : 422, "application/json", w.take(), {}});
             return;
         }
         std::vector<std::string_view> views(decoded->payloads.begin(), decoded->payloads.end());
@@ -373,23 +376,30 @@ private:
         return status;
     }
 
-    Status dead_letter_line(std::string_view line, const std::string& reason) {
+    Status dead_letter_line(std::string_view line, const std::string& reason,
+                            const char* origin = "spool") {
         DeadLetter entry;
         entry.id = mint_uuid_v7().hex();
         entry.failed_at = now_us();
         entry.reason = reason;
-        entry.origin = "spool";
+        entry.origin = origin;
         entry.raw_hex = to_hex(line);
         return dlq_->put(entry);
+    }
+
+    void keep_refused(std::string_view body, const std::string& reason) {
+        constexpr uint64_t kMaxKeptRefusals = 10'000;  // a flood of garbage must not fill the disk
+        auto count = dlq_->count();
+        if (!count || *count >= kMaxKeptRefusals) return;
+        (void)dead_letter_line(body, reason, "hooks-receiver");
     }
 
     void drain_spool_loop() {
         std::unique_lock lock(spool_mutex_);
         while (!stopping_) {
             lock.unlock();
-            auto result = spool_drain(spool_dir_, [this](std::string_view line) {
-                return deliver_spooled(line);
-            });
+            auto result = spool_drain(
+                spool_dir_, [this](std::string_view line) { return deliver_spooled(line); });
             lock.lock();
             if (result) {
                 spool_drained_ += result->delivered;
@@ -451,7 +461,9 @@ private:
     std::atomic<bool> shut_down_{false};
 };
 
-std::string iso_or_empty(TimestampUs ts) { return ts == 0 ? std::string{} : format_iso8601_utc(ts); }
+std::string iso_or_empty(TimestampUs ts) {
+    return ts == 0 ? std::string{} : format_iso8601_utc(ts);
+}
 
 std::string ServeAppImpl::health_json() const {
     const QueueStats queue = queue_->stats();

@@ -243,6 +243,35 @@ TEST_F(DlqCli, ReplayStoresWhatItCanAndKeepsTheRestWithTheNewReason) {
     EXPECT_NE(nothing.err.find("--all"), std::string::npos) << nothing.err;
 }
 
+std::string hex_of(std::string_view bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    for (const char c : bytes) {
+        out.push_back(kDigits[static_cast<unsigned char>(c) >> 4]);
+        out.push_back(kDigits[static_cast<unsigned char>(c) & 0xf]);
+    }
+    return out;
+}
+
+TEST_F(DlqCli, ReplayDecodesAHookRequestKeptAsRawBytes) {
+    // A spooled hook line the server refused (here: an event name it did not know
+    // then) is kept as bytes; a later replay decodes it with this version's decoder.
+    const std::string known = R"({"session_id":"raw-sess","cwd":"/tmp/r",)"
+                              R"("hook_event_name":"PreToolUse","tool_name":"Bash",)"
+                              R"("tool_use_id":"toolu_raw_1","tool_input":{"command":"rm -rf x"}})";
+    const std::string unknown = R"({"session_id":"raw-sess","hook_event_name":"NoSuchEvent"})";
+    auto q = dlq();
+    ASSERT_TRUE(q);
+    ASSERT_TRUE(q->put({"0005eeee", kT0, "unknown event", "spool", "", hex_of(known)}).ok());
+    ASSERT_TRUE(q->put({"0006ffff", kT0, "unknown event", "spool", "", hex_of(unknown)}).ok());
+    const RunResult r = run({"dlq", "replay", "--all"});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("replayed  0005eeee"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("kept      0006ffff"), std::string::npos) << r.out;
+    EXPECT_EQ(stored_events(), 1);
+    EXPECT_EQ(*q->count(), 1U);
+}
+
 TEST_F(DlqCli, EverySubcommandHasHelpWithAnExample) {
     for (const char* sub : {"list", "show", "replay"}) {
         const RunResult r = run({"dlq", sub, "--help"});

@@ -96,6 +96,17 @@ def main():
         check(h["ingest"]["http"]["too_large"] >= 1 and h["ingest"]["http"]["malformed"] >= 1,
               f"HTTP-level refusals not counted: {h['ingest']['http']}")
         check(server.proc.poll() is None, "server died")
+        # Well-formed requests it refused are kept for `dlq replay` after an upgrade.
+        import subprocess
+        listing = subprocess.run([args.bin, "--data-dir", data, "dlq", "list", "--json"],
+                                 capture_output=True, text=True, timeout=60,
+                                 env=dict(os.environ, HOME=home))
+        entries = json.loads(listing.stdout or "[]")
+        entries = entries.get("entries", entries) if isinstance(entries, dict) else entries
+        reasons = [e.get("reason", "") for e in entries]
+        check(any("NoSuchHookEvent" in r for r in reasons),
+              f"unknown hook event not kept in the DLQ: {reasons}")
+        check(h["dlq"]["count"] == len(entries), f"/healthz dlq {h['dlq']} != {len(entries)}")
         print("bad input:", json.dumps(hooks["rejected_by_reason"]), "http:",
               json.dumps(h["ingest"]["http"]))
     finally:

@@ -81,17 +81,18 @@ Status exec(sqlite3* db, const char* sql) {
 std::string last_error(sqlite3* db) { return sqlite3_errmsg(db); }
 
 bool is_retryable_code(int code) {
+    // Errors tied to one row's content are permanent (the writer dead-letters that
+    // event); every other failure is the store's state (busy, locked, read-only, full,
+    // I/O, even corrupt or missing schema) and must not send whole batches to the DLQ.
     switch (code & 0xff) {
-        case SQLITE_BUSY:
-        case SQLITE_LOCKED:
-        case SQLITE_READONLY:
-        case SQLITE_FULL:
-        case SQLITE_IOERR:
-        case SQLITE_CANTOPEN:
-        case SQLITE_PROTOCOL:
-            return true;
-        default:
+        case SQLITE_OK:
+        case SQLITE_CONSTRAINT:
+        case SQLITE_MISMATCH:
+        case SQLITE_TOOBIG:
+        case SQLITE_RANGE:
             return false;
+        default:
+            return true;
     }
 }
 

@@ -54,8 +54,8 @@ Result<DbPtr> open_connection(const std::string& path, int flags, int busy_timeo
 
 Status exec(sqlite3* db, const char* sql);
 std::string last_error(sqlite3* db);
-// An Error for the connection's last failure, retryable when the cause can pass
-// (busy, locked, read-only, disk full, I/O error, cannot open).
+// An Error for the connection's last failure, retryable unless it is about the
+// row itself (constraint, type mismatch, too big).
 Error error_from(sqlite3* db, const std::string& context);
 bool is_retryable_code(int code);
 

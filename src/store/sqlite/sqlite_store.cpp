@@ -214,6 +214,8 @@ public:
 
     [[nodiscard]] std::string describe() const override { return "sqlite:" + path_; }
 
+    Status set_synchronous_full() { return sqlite::exec(db_.get(), "PRAGMA synchronous=FULL"); }
+
     Status write(ImportBatch& batch) override {
         if (!checkpointer_) {
             // A bulk writer: checkpoint in the background from now on.
@@ -546,11 +548,15 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
         std::filesystem::create_directories(parent, ec);
         if (ec) return make_error("cannot create " + parent.string() + ": " + ec.message());
     }
-    auto db =
-        sqlite::open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, options.busy_timeout_ms);
+    auto db = sqlite::open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                      options.busy_timeout_ms);
     if (!db) return db.error();
     auto store = std::make_unique<SqliteStore>(std::move(*db), path);
     if (auto s = store->init(); !s) return make_error(path + ": " + s.error().message);
+    if (options.durable_commits) {
+        if (auto s = store->set_synchronous_full(); !s)
+            return make_error(path + ": " + s.error().message);
+    }
     return std::unique_ptr<Store>(std::move(store));
 }
 

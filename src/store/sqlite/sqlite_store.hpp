@@ -16,6 +16,9 @@ struct SqliteStoreOptions {
     // How long a write waits for another connection's lock before failing with a
     // retryable error. Live writers keep it short so an outage shows up as retries.
     int busy_timeout_ms = 10'000;
+    // synchronous=FULL: a commit survives a power cut, not only a crash. The live
+    // writer needs it because the durable queue forgets what the store has committed.
+    bool durable_commits = false;
 };
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
                                                  const SqliteStoreOptions& options);
