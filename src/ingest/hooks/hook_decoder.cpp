@@ -7,6 +7,7 @@
 #include <array>
 #include <cstring>
 #include <optional>
+#include <span>
 
 #include "ingest/hooks/hook_events.hpp"
 #include "pipeline/privacy/hook_reduction.hpp"
@@ -24,10 +25,13 @@ constexpr std::string_view kEnvelopeKey = "agent_trace";
 
 // Fields promoted to Event columns and therefore left out of attrs. hook_event_name
 // and transcript_path stay in attrs too (the server reads them back from there).
+// `model` is promoted only when it is a string (see kPromotedWithoutModel).
 constexpr std::array<std::string_view, 10> kPromoted{
-    kEnvelopeKey, "session_id", "agent_id",    "prompt_id", "tool_use_id",
-    "cwd",        "tool_name",  "duration_ms", "model",     "error_class",
+    kEnvelopeKey, "session_id", "agent_id",    "prompt_id",   "tool_use_id",
+    "cwd",        "tool_name",  "duration_ms", "error_class", "model",
 };
+constexpr std::span<const std::string_view> kPromotedWithoutModel{kPromoted.data(),
+                                                                  kPromoted.size() - 1};
 
 const JsonValue* member(const JsonValue& object, std::string_view key) {
     const auto it = object.FindMember(
@@ -151,14 +155,20 @@ public:
         event.ts = envelope->captured_at_us.value_or(options_.now);
         event.host = options_.host;
         event.user = options_.user;
-        event.tier = std::min(envelope->tier.value_or(options_.max_tier),
-                              std::clamp(options_.max_tier, privacy::kMinTier, privacy::kMaxTier));
+        const uint8_t server_tier =
+            std::clamp(options_.max_tier, privacy::kMinTier, privacy::kMaxTier);
+        event.tier = std::min(envelope->tier.value_or(server_tier), server_tier);
+        // A SessionStart's model is a name today; anything else stays in attrs rather
+        // than costing the event.
+        const JsonValue* model = member(payload, "model");
+        const bool model_promoted = model == nullptr || model->IsString();
 
         // Re-reduce whatever the sender claims: a client's tier is not trusted
         // beyond ours, and reducing a reduced payload changes nothing.
         privacy::ReduceOptions reduce;
         reduce.tier = event.tier;
-        reduce.omit_keys = kPromoted;
+        reduce.omit_keys =
+            model_promoted ? std::span<const std::string_view>(kPromoted) : kPromotedWithoutModel;
         auto reduced = privacy::reduce_hook_object(payload, reduce);
         if (!reduced) return reduced.error();
         event.attrs = std::move(reduced->json);
@@ -168,11 +178,12 @@ public:
         for (auto [key, field] :
              {std::pair{"agent_id", &event.agent_id}, std::pair{"prompt_id", &event.prompt_id},
               std::pair{"tool_use_id", &event.tool_use_id}, std::pair{"cwd", &event.cwd},
-              std::pair{"tool_name", &event.tool_name}, std::pair{"model", &event.model}}) {
+              std::pair{"tool_name", &event.tool_name}}) {
             auto value = optional_string(payload, key);
             if (!value) return value.error();
             *field = redact(*value);
         }
+        if (model != nullptr && model->IsString()) event.model = redact(view_of(*model));
         auto transcript = optional_string(payload, "transcript_path");
         if (!transcript) return transcript.error();
         event.project = project_of(redact(*transcript), event.cwd);

@@ -1,8 +1,19 @@
 #pragma once
 // The one place RapidJSON is included, so every translation unit (edge and engine)
 // sees the same configuration macros: one definition of each template (ODR).
-#if defined(__SSE2__) && !defined(RAPIDJSON_SSE2)
-#define RAPIDJSON_SSE2  // SIMD string scanning in the reader and the writer
+// SIMD string scanning in the reader and the writer. Its aligned 16-byte loads may
+// read past the end of a buffer (never past a page, so harmlessly), which
+// AddressSanitizer reports: sanitizer builds scan byte by byte.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AGENT_TRACE_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define AGENT_TRACE_ASAN 1
+#endif
+#if defined(__SSE2__) && !defined(RAPIDJSON_SSE2) && !defined(AGENT_TRACE_ASAN)
+#define RAPIDJSON_SSE2
 #endif
 #ifndef RAPIDJSON_HAS_STDSTRING
 #define RAPIDJSON_HAS_STDSTRING 1

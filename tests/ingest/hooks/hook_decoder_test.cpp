@@ -246,6 +246,29 @@ TEST(HookDecoder, NullFieldsAreAbsentAndNumbersMayBeFractional) {
     EXPECT_EQ(e.project, "-home-u-my-proj");  // no transcript_path: the encoded cwd
 }
 
+TEST(HookDecoder, AModelThatIsNotANameStaysInAttrs) {
+    Event e = decode_one(
+        R"({"hook_event_name":"SessionStart","session_id":"s","model":"claude-opus-5-5"})", 1);
+    EXPECT_EQ(e.model, "claude-opus-5-5");
+    EXPECT_EQ(e.attrs.find("model"), std::string::npos);
+    e = decode_one(
+        R"({"hook_event_name":"SessionStart","session_id":"s","model":{"id":"claude-opus-5-5"}})",
+        1);
+    EXPECT_EQ(e.model, "");
+    EXPECT_NE(e.attrs.find(R"("model":{"id":"claude-opus-5-5"})"), std::string::npos) << e.attrs;
+}
+
+TEST(HookDecoder, AnOutOfRangeServerTierIsClamped) {
+    auto o = options(0);
+    auto decoded = decode_hook_body(R"({"hook_event_name":"Stop","session_id":"s"})", o);
+    ASSERT_TRUE(decoded.ok());
+    ASSERT_TRUE((*decoded)[0].ok());
+    EXPECT_EQ((*decoded)[0]->tier, 1);
+    o.max_tier = 9;
+    decoded = decode_hook_body(R"({"hook_event_name":"Stop","session_id":"s"})", o);
+    EXPECT_EQ((*decoded)[0]->tier, 3);
+}
+
 TEST(HookDecoder, PromotedFieldsAreRedactedToo) {
     const Event e = decode_one(
         R"({"hook_event_name":"SessionStart","session_id":"s","cwd":"/tmp/AKIAIOSFODNN7EXAMPLE"})",
