@@ -11,8 +11,10 @@
 #include <cerrno>
 #include <csignal>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cli/hook_handler/handler_options.hpp"
 #include "cli/hook_handler/hook_record.hpp"
@@ -23,7 +25,8 @@
 namespace agent_trace::cli {
 namespace {
 
-constexpr size_t kFirstRead = size_t{64} << 10;
+constexpr size_t kFirstChunk = size_t{64} << 10;
+constexpr size_t kChunk = size_t{1} << 20;
 
 void write_fd(int fd, std::string_view text) {
     while (!text.empty()) {
@@ -42,25 +45,53 @@ void report(std::string_view problem) {
     write_fd(STDERR_FILENO, line);
 }
 
-// All of stdin, however large. A read error keeps what arrived before it.
-std::string read_stdin() {
-    std::string data;
-    struct stat st {};
-    size_t capacity = kFirstRead;
-    if (::fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-        capacity = static_cast<size_t>(st.st_size) + 1;  // one read, and one more for EOF
-    }
-    data.resize(capacity);
+// Reads into `buffer` until it is full or stdin ends; returns the bytes read.
+size_t read_into(char* buffer, size_t size) {
     size_t used = 0;
-    for (;;) {
-        if (used == data.size()) data.resize(data.size() * 2);
-        const ssize_t n = ::read(STDIN_FILENO, data.data() + used, data.size() - used);
+    while (used < size) {
+        const ssize_t n = ::read(STDIN_FILENO, buffer + used, size - used);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
+        if (n <= 0) break;  // end of input; a read error keeps what arrived before it
         used += static_cast<size_t>(n);
     }
-    data.resize(used);
+    return used;
+}
+
+std::string read_stdin_chunks() {
+    std::string first(kFirstChunk, '\0');
+    first.resize(read_into(first.data(), first.size()));
+    if (first.size() < kFirstChunk) return first;
+    std::vector<std::unique_ptr<char[]>> chunks;
+    size_t total = first.size();
+    size_t last = kChunk;
+    while (last == kChunk) {
+        chunks.push_back(std::make_unique_for_overwrite<char[]>(kChunk));
+        last = read_into(chunks.back().get(), kChunk);
+        total += last;
+    }
+    std::string data;
+    data.reserve(total);
+    data.append(first);
+    for (size_t i = 0; i < chunks.size(); ++i) {
+        data.append(chunks[i].get(), i + 1 < chunks.size() ? kChunk : last);
+    }
     return data;
+}
+
+// All of stdin, however large. A payload of a few KB (the usual) takes one buffer;
+// a larger one is read into 1 MiB chunks joined once at the end, so every byte is
+// copied once (a doubling buffer would copy and zero-fill megabytes more).
+std::string read_stdin() {
+    struct stat st {};
+    if (::fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        std::string data(static_cast<size_t>(st.st_size), '\0');
+        data.resize(read_into(data.data(), data.size()));
+        if (data.size() < static_cast<size_t>(st.st_size)) return data;
+        // The file may have grown since fstat: fall through to chunks for the rest.
+        std::string rest = read_stdin_chunks();
+        return rest.empty() ? data : data + rest;
+    }
+    return read_stdin_chunks();
 }
 
 int64_t wall_clock_us() {
