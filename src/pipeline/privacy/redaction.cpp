@@ -38,9 +38,13 @@ struct Match {
 
 // The first characters of every pattern: bytes that are not triggers are skipped
 // with one table lookup.
-constexpr std::array<bool, 256> kTriggers = [] {
-    std::array<bool, 256> t{};
-    for (const unsigned char c : std::string_view("sAgxBbe-:=")) t[c] = true;
+// Token patterns (sk-, AKIA, ghp_, xox, Bearer, eyJ) start a word: their first letter
+// in the middle of a word is skipped without a call.
+enum Trigger : uint8_t { kNone = 0, kWordStart = 1, kAnywhere = 2 };
+constexpr std::array<uint8_t, 256> kTriggers = [] {
+    std::array<uint8_t, 256> t{};
+    for (const unsigned char c : std::string_view("sAgxBbe")) t[c] = kWordStart;
+    for (const unsigned char c : std::string_view("-:=")) t[c] = kAnywhere;
     return t;
 }();
 
@@ -239,7 +243,9 @@ private:
     // The key before an '=' or ':' at `op`, lower-cased with '_', '-' and '.' removed;
     // sets `quoted` when the key was in quotes and `line_start` when only spaces
     // precede it on its line.
-    [[nodiscard]] std::string assignment_key(size_t op, bool& quoted, bool& line_start) const {
+    // The key lives in `buffer` (no allocation: this runs at every '=' and ':').
+    [[nodiscard]] std::string_view assignment_key(size_t op, bool& quoted, bool& line_start,
+                                                  std::array<char, 64>& buffer) const {
         size_t end = op;
         while (end > 0 && (text_[end - 1] == ' ' || text_[end - 1] == '\t')) --end;
         quoted = end > 0 && (text_[end - 1] == '"' || text_[end - 1] == '\'');
@@ -248,18 +254,29 @@ private:
         while (begin > 0 && (is_alnum(text_[begin - 1]) || text_[begin - 1] == '_' ||
                              text_[begin - 1] == '-' || text_[begin - 1] == '.')) {
             --begin;
-            if (end - begin > 64) return {};
+            if (end - begin > buffer.size()) return {};
         }
         size_t before = begin;
         if (quoted && before > 0) --before;  // the opening quote
         while (before > 0 && (text_[before - 1] == ' ' || text_[before - 1] == '\t')) --before;
         line_start = before == 0 || text_[before - 1] == '\n';
-        std::string key;
+        size_t length = 0;
         for (size_t k = begin; k < end; ++k) {
             const char c = text_[k];
-            if (c != '_' && c != '-' && c != '.') key.push_back(lower(c));
+            if (c != '_' && c != '-' && c != '.') buffer[length++] = lower(c);
         }
-        return key;
+        return {buffer.data(), length};
+    }
+
+    // The rest of the statement after an unquoted value starts: up to the line's end.
+    [[nodiscard]] size_t code_end(size_t at) const {
+        const size_t eol = text_.find('\n', at);
+        return eol == std::string_view::npos ? text_.size() : eol;
+    }
+
+    // A member access, call, index, block or statement end: an expression, not a value.
+    static bool reads_like_code(std::string_view rest) {
+        return rest.find_first_of("().[]{};") != std::string_view::npos;
     }
 
     static bool sensitive_key(std::string_view key) {
@@ -283,13 +300,22 @@ private:
         }
         bool quoted_key = false;
         bool line_start = false;
-        const std::string key = assignment_key(op, quoted_key, line_start);
+        std::array<char, 64> buffer{};
+        const std::string_view key = assignment_key(op, quoted_key, line_start, buffer);
         if (key.empty() || !sensitive_key(key)) return std::nullopt;
         size_t at = run_end(op + 1, [](char ch) { return ch == ' ' || ch == '\t'; });
         if (at >= text_.size()) return std::nullopt;
         const char quote = text_[at];
         const bool quoted_value = quote == '"' || quote == '\'';
-        if (c == ':' && !quoted_value && !quoted_key && !line_start) return std::nullopt;
+        // KEY=value with nothing around the '=' is a shell, env, flag or query
+        // assignment: any value. Otherwise (':' or a spaced '=') an unquoted value must
+        // be a config line (key first on its line, or a quoted key) and not read like
+        // code: "token = request.token;" and "password: str" stay.
+        const bool spaced =
+            op > 0 && (text_[op - 1] == ' ' || text_[op - 1] == '\t' ||
+                       (op + 1 < text_.size() && (text_[op + 1] == ' ' || text_[op + 1] == '\t')));
+        const bool needs_config_value = !quoted_value && (c == ':' || spaced);
+        if (needs_config_value && !quoted_key && !line_start) return std::nullopt;
         if (quoted_value) ++at;
         if (auto token = token_at(at)) return token;
         if (starts_with_nocase(text_, at, "bearer")) {
@@ -312,6 +338,9 @@ private:
             value == "false") {
             return std::nullopt;
         }
+        if (needs_config_value && reads_like_code(text_.substr(at, code_end(at) - at))) {
+            return std::nullopt;
+        }
         // Counts ("max_token: 100") are not secrets; short digit strings are left.
         if (value.size() < 8 && std::all_of(value.begin(), value.end(),
                                             [](char ch) { return ch >= '0' && ch <= '9'; })) {
@@ -332,7 +361,8 @@ bool redact(std::string_view text, std::string& out, RedactionCounts& counts) {
     size_t copied = 0;
     bool changed = false;
     for (size_t i = 0; i < text.size();) {
-        if (!kTriggers[static_cast<unsigned char>(text[i])]) {
+        const uint8_t trigger = kTriggers[static_cast<unsigned char>(text[i])];
+        if (trigger == kNone || (trigger == kWordStart && i > 0 && is_alnum(text[i - 1]))) {
             ++i;
             continue;
         }

@@ -82,6 +82,10 @@ TEST(Redaction, PasswordsInUrlsAndAssignments) {
     EXPECT_EQ(r.text, "config:\n  api_token: [REDACTED:password_assignment]\n");
     r = run("url?user=a&password=p%40ss&x=1");
     EXPECT_EQ(r.text, "url?user=a&password=[REDACTED:password_assignment]&x=1");
+    r = run("[db]\npassword = hunter2\nhost = x\n");
+    EXPECT_EQ(r.text, "[db]\npassword = [REDACTED:password_assignment]\nhost = x\n");
+    r = run("    self.api_key = \"k3y-v4lue\"\n");
+    EXPECT_EQ(r.text, "    self.api_key = \"[REDACTED:password_assignment]\"\n");
 }
 
 TEST(Redaction, LeavesLookalikesAlone) {
@@ -102,6 +106,11 @@ TEST(Redaction, LeavesLookalikesAlone) {
              "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
              "xoxb is a Slack prefix, ghp_short, github_pat_short",
              "PWD=/home/u/project OLDPWD=/tmp",
+             "    options.auth_token = request.token;",
+             "const std::string_view token = text_.substr(body, len);",
+             "    token = compute_token()\n    secret = vault[name]",
+             "1 USD/MTok = 1e-6 USD/token = 1e4 units/token",
+             "if (auto token = token_at(at)) return token;",
          }) {
         RedactionCounts counts;
         std::string out;
