@@ -577,6 +577,8 @@ std::string ServeAppImpl::health_json() const {
         .key("runs")
         .value(imports.imports)
         .key("sessions_imported")
+        .value(imports.sessions)
+        .key("files_requested")
         .value(imports.files_requested)
         .key("events_written")
         .value(imports.events_written)

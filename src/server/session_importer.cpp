@@ -32,6 +32,7 @@ void SessionImporter::request(const std::vector<std::string>& paths) {
         std::lock_guard lock(mutex_);
         for (const std::string& path : paths) {
             ++stats_.files_requested;
+            if (path.ends_with(".jsonl") && sessions_seen_.insert(path).second) ++stats_.sessions;
             due_.emplace(now, path);
             for (const auto delay : options_.follow_ups) due_.emplace(now + delay, path);
         }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,6 +28,7 @@ struct SessionImporterOptions {
 struct SessionImporterStats {
     uint64_t imports = 0;  // import runs
     uint64_t files_requested = 0;
+    uint64_t sessions = 0;  // distinct session transcripts asked for
     uint64_t events_written = 0;
     uint64_t errors = 0;
     bool history_done = false;
@@ -57,6 +59,7 @@ private:
     std::multimap<std::chrono::steady_clock::time_point, std::string> due_;
     bool stopping_ = false;
     SessionImporterStats stats_;
+    std::set<std::string> sessions_seen_;
     std::thread thread_;
 };
 
