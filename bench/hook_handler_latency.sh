@@ -6,8 +6,8 @@
 #   agent-trace hook-handler, server down      POST refused -> spool (flock + write + fdatasync)
 #   agent-trace hook-handler, server up        POST to a real `agent-trace serve`
 # RUNS rounds (PYTHON_RUNS for the python hooks), the variants interleaved so machine
-# noise hits them alike; p50/p99 and
-# the difference to the floor. Target: hook-handler p99 <= floor p99 + 3 ms.
+# noise hits them alike; p50/p99 and the difference to the floor.
+# Target: hook-handler p99 <= floor p99 + 3 ms.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
