@@ -3,7 +3,7 @@
 # invocation (spawn + exec + work + exit, payload on a stdin pipe) of:
 #   /bin/true                                  the floor: any command costs this much
 #   python3 hook (json.load + urllib POST)     what users run today
-#   agent-trace hook-handler, server down      POST refused -> spool (flock + write + fdatasync)
+#   agent-trace hook-handler, server down      POST refused -> spool (flock + write + start write-back)
 #   agent-trace hook-handler, server up        POST to a real `agent-trace serve`
 # RUNS rounds (PYTHON_RUNS for the python hooks), the variants interleaved so machine
 # noise hits them alike; p50/p99 and the difference to the floor.

@@ -38,7 +38,8 @@ void set_tier(HookHandlerOptions& options, std::string_view text, std::string_vi
 
 const char* const kHookHandlerUsage =
     "Usage: agent-trace hook-handler [--tier N] [--server URL] [--data-dir DIR]\n"
-    "                                [--timeout-ms N] [EVENT_NAME]\n"
+    "                                [--timeout-ms N] [--spool-sync writeback|full]\n"
+    "                                [EVENT_NAME]\n"
     "\n"
     "Claude Code runs this for every hook event, with the event JSON on stdin. It\n"
     "reduces the payload to the privacy tier, redacts secrets, POSTs it to\n"
@@ -53,6 +54,10 @@ const char* const kHookHandlerUsage =
     "  --data-dir DIR  default $XDG_DATA_HOME/agent-trace or\n"
     "                  ~/.local/share/agent-trace           [AGENT_TRACE_DATA_DIR]\n"
     "  --timeout-ms N  deadline for the POST, default 1000\n"
+    "  --spool-sync M  writeback (default): a spooled record is in the page cache and\n"
+    "                  being written out when the handler exits (safe against any\n"
+    "                  process crash); full: fdatasync it first (also safe against a\n"
+    "                  power cut, at the cost of a disk flush on the agent's path)\n"
     "  EVENT_NAME      recorded with the event (hook_event_name is in the payload)\n"
     "\n"
     "See docs/hooks.md and docs/privacy.md.\n";
@@ -100,6 +105,16 @@ HookHandlerOptions parse_hook_handler_options(int argc, char** argv) {
             if (take_value()) options.server = std::string(value);
         } else if (name == "--data-dir") {
             if (take_value()) data_dir = std::string(value);
+        } else if (name == "--spool-sync") {
+            if (take_value()) {
+                if (value == "full") {
+                    options.spool_fsync = true;
+                } else if (value == "writeback") {
+                    options.spool_fsync = false;
+                } else {
+                    note(options, "--spool-sync must be writeback or full: " + std::string(value));
+                }
+            }
         } else if (name == "--timeout-ms") {
             int ms = 0;
             if (take_value()) {

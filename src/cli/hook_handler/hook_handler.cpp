@@ -140,7 +140,8 @@ int run_hook_handler(int argc, char** argv) {
     }
 
     const std::string spool_dir = options.data_dir + "/spool";
-    if (auto spooled = spool_append(spool_dir, record.spool_line()); !spooled) {
+    const SpoolSync sync = options.spool_fsync ? SpoolSync::full : SpoolSync::writeback;
+    if (auto spooled = spool_append(spool_dir, record.spool_line(), sync); !spooled) {
         problem = "event lost: cannot spool it: " + spooled.error().message;
     }
     if (!problem.empty()) report(problem);

@@ -21,9 +21,21 @@ namespace agent_trace {
 // "<spool_dir>/hooks.spool"
 std::string spool_file_path(const std::string& spool_dir);
 
-// Appends one record (non-empty, no '\n') and syncs it. Creates the directory
-// (mode 0700) and the file (0600) when missing.
-Status spool_append(const std::string& spool_dir, std::string_view record);
+// How far an append goes before it returns.
+enum class SpoolSync {
+    // The record is in the page cache (it survives the agent, the handler and the
+    // server being killed) and write-back has been started without waiting for it:
+    // only a kernel crash or power cut in the next moments can lose it. The default,
+    // because Claude Code waits for the hook and an fdatasync on a busy disk costs
+    // milliseconds.
+    writeback,
+    full,  // fdatasync before returning
+};
+
+// Appends one record (non-empty, no '\n'). Creates the directory (mode 0700) and
+// the file (0600) when missing.
+Status spool_append(const std::string& spool_dir, std::string_view record,
+                    SpoolSync sync = SpoolSync::full);
 
 struct SpoolDrainResult {
     uint64_t delivered = 0;  // records handed to `deliver` that it accepted

@@ -3,8 +3,10 @@
 //   open(O_APPEND|O_CREAT) -> flock(LOCK_EX) -> check that the descriptor still is the
 //   file named hooks.spool (the drainer renames it, then unlinks it once drained; a
 //   writer that opened it just before either would otherwise write into a file nobody
-//   reads again) -> one write() of the record and its '\n' -> fdatasync -> close.
+//   reads again) -> one write() of the record and its '\n' -> fdatasync (or start
+//   write-back, see SpoolSync) -> close.
 // The drainer takes the same lock after renaming, so it reads only whole records.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -43,7 +45,7 @@ std::string spool_file_path(const std::string& spool_dir) {
     return spool_dir + "/" + std::string(spool_detail::kSpoolFile);
 }
 
-Status spool_append(const std::string& spool_dir, std::string_view record) {
+Status spool_append(const std::string& spool_dir, std::string_view record, SpoolSync sync) {
     if (record.empty()) return make_error("an empty record cannot be spooled");
     if (record.find('\n') != std::string_view::npos) {
         return make_error("a spool record must not contain a newline");
@@ -95,6 +97,14 @@ Status spool_append(const std::string& spool_dir, std::string_view record) {
             // Take back a partial record rather than leave a torn line behind.
             [[maybe_unused]] const int ignored = ::ftruncate(fd.get(), opened.st_size);
             return make_retryable_error(errno_text("cannot write", path, error));
+        }
+        if (sync == SpoolSync::writeback) {
+            // Starts write-back of the bytes just written and returns at once; an
+            // error here only means the kernel will write them back later itself.
+            [[maybe_unused]] const int ignored =
+                ::sync_file_range(fd.get(), opened.st_size, static_cast<off_t>(line.size()),
+                                  SYNC_FILE_RANGE_WRITE);
+            return Ok{};
         }
         if (spool_detail::fdatasync_retry(fd.get()) != 0) {
             return make_retryable_error(errno_text("cannot sync", path, errno));
