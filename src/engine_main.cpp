@@ -41,6 +41,7 @@ int run(int argc, char** argv) {
     cli::add_report_command(app, globals, exit_code);
     cli::add_pricing_command(app, globals, exit_code);
     cli::add_serve_command(app, globals, exit_code);
+    cli::add_hook_handler_command(app, exit_code);
     cli::add_dlq_command(app, globals, exit_code);
     cli::add_init_command(app, globals, exit_code);
     cli::add_status_command(app, globals, exit_code);

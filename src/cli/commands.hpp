@@ -15,6 +15,7 @@ struct GlobalOptions {
 void add_import_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
 void add_report_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
 void add_pricing_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
+void add_hook_handler_command(CLI::App& root, int& exit_code);
 void add_serve_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
 void add_dlq_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
 void add_init_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
