@@ -32,7 +32,6 @@ void SessionImporter::request(const std::vector<std::string>& paths) {
         std::lock_guard lock(mutex_);
         for (const std::string& path : paths) {
             ++stats_.files_requested;
-            if (path.ends_with(".jsonl") && sessions_seen_.insert(path).second) ++stats_.sessions;
             due_.emplace(now, path);
             for (const auto delay : options_.follow_ups) due_.emplace(now + delay, path);
         }
@@ -81,6 +80,12 @@ void SessionImporter::import_paths(const std::vector<std::string>& paths, unsign
         if (std::filesystem::exists(path, ec)) options.roots.push_back(path);
     }
     if (options.roots.empty()) return;
+    {
+        std::lock_guard lock(mutex_);
+        for (const std::string& root : options.roots) {
+            if (root.ends_with(".jsonl") && sessions_seen_.insert(root).second) ++stats_.sessions;
+        }
+    }
     options.threads = threads;
     options.max_problems = 0;
     std::string error;
