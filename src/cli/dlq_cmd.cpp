@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "core/hex.hpp"
 #include "core/json_writer.hpp"
 #include "ingest/hooks/hook_decoder.hpp"
 #include "pipeline/dlq/dead_letter_queue.hpp"
@@ -281,25 +282,6 @@ struct ReplayFailure {
     std::string reason;
     bool attempted = false;  // false: nothing to store, the entry is left as it is
 };
-
-std::optional<std::string> from_hex(std::string_view hex) {
-    if (hex.size() % 2 != 0) return std::nullopt;
-    auto digit = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
-    std::string out;
-    out.reserve(hex.size() / 2);
-    for (size_t i = 0; i < hex.size(); i += 2) {
-        const int hi = digit(hex[i]);
-        const int lo = digit(hex[i + 1]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out.push_back(static_cast<char>((hi << 4) | lo));
-    }
-    return out;
-}
 
 // A hook request kept as its bytes (the decoder refused it, e.g. an event name
 // this version did not know): decoded again by this version, at tier 1.

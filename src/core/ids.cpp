@@ -1,39 +1,28 @@
 #include "core/ids.hpp"
 
+#include "core/hex.hpp"
+
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
 #include <xxhash.h>
 
 #include <chrono>
 #include <random>
 
+#include "core/hex.hpp"
+
 namespace agent_trace {
-namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string EventId::hex() const {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out(32, '0');
-    for (size_t i = 0; i < bytes.size(); ++i) {
-        out[2 * i] = kDigits[bytes[i] >> 4];
-        out[2 * i + 1] = kDigits[bytes[i] & 0xF];
-    }
-    return out;
+    return to_hex({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
 }
 
 std::optional<EventId> EventId::from_hex(std::string_view hex) {
     if (hex.size() != 32) return std::nullopt;
     EventId id;
     for (size_t i = 0; i < id.bytes.size(); ++i) {
-        const int hi = hex_value(hex[2 * i]);
-        const int lo = hex_value(hex[2 * i + 1]);
+        const int hi = hex_digit_value(hex[2 * i]);
+        const int lo = hex_digit_value(hex[2 * i + 1]);
         if (hi < 0 || lo < 0) return std::nullopt;
         id.bytes[i] = static_cast<uint8_t>(hi << 4 | lo);
     }

@@ -9,7 +9,7 @@
 namespace agent_trace {
 
 void encode_event(const Event& event, std::string& out);  // appends to out
-Result<Event> decode_event(std::string_view bytes);      // error names what is wrong
+Result<Event> decode_event(std::string_view bytes);       // error names what is wrong
 
 // The event as one JSON object with the v1 field names (DLQ files, `dlq show`, the API).
 std::string event_to_json(const Event& event);

@@ -9,25 +9,12 @@
 #include <utility>
 #include <vector>
 
+#include "core/hex.hpp"
 #include "core/ids.hpp"
 #include "pipeline/event_codec.hpp"
 
 namespace agent_trace {
-namespace {
-
-std::string to_hex(std::string_view bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (const char c : bytes) {
-        const auto b = static_cast<unsigned char>(c);
-        out.push_back(kDigits[b >> 4U]);
-        out.push_back(kDigits[b & 0xFU]);
-    }
-    return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 struct StoreWriter::State {
     State(DurableQueue& q, EventSink& s, DeadLetterQueue& d, StoreWriterOptions o)

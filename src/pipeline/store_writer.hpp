@@ -30,9 +30,9 @@ struct StoreWriterOptions {
 };
 
 struct StoreWriterStats {
-    uint64_t stored_events = 0;    // written to the sink (second copies included)
+    uint64_t stored_events = 0;  // written to the sink (second copies included)
     uint64_t batches = 0;
-    uint64_t retries = 0;          // sink attempts that failed with a retryable error
+    uint64_t retries = 0;  // sink attempts that failed with a retryable error
     uint64_t dead_lettered = 0;
     bool store_unavailable = false;  // the last attempt failed and is being retried
     std::string last_error;

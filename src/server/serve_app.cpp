@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/hex.hpp"
 #include "core/json_writer.hpp"
 #include "core/time.hpp"
 #include "ingest/hooks/hook_decoder.hpp"
@@ -47,18 +48,6 @@ std::string user_name() {
         return {};
     }
     return pw.pw_name;
-}
-
-std::string to_hex(std::string_view bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (const char c : bytes) {
-        const auto b = static_cast<unsigned char>(c);
-        out.push_back(kDigits[b >> 4]);
-        out.push_back(kDigits[b & 0xf]);
-    }
-    return out;
 }
 
 bool is_loopback(const std::string& host) {

@@ -78,7 +78,7 @@ public:
 // Recent arrivals per source, for `status`.
 struct SourceActivity {
     std::string source;
-    uint64_t events_since = 0;       // ingested at or after the asked time
+    uint64_t events_since = 0;  // ingested at or after the asked time
     uint64_t events_total = 0;
     TimestampUs last_ingest_ts = 0;  // 0: none
     TimestampUs last_event_ts = 0;

@@ -13,7 +13,7 @@ struct HookHandlerOptions {
     std::string data_dir;  // the spool lives in <data_dir>/spool
     int timeout_ms = 1000;
     bool spool_fsync = false;  // --spool-sync full: fdatasync each spooled record
-    std::string event;  // the event name given on the command line, if any
+    std::string event;         // the event name given on the command line, if any
     bool help = false;
     std::string problem;  // the first thing that was wrong (reported on stderr)
 };

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 
+#include "core/hex.hpp"
 #include "ingest/hooks/hook_events.hpp"
 #include "pipeline/privacy/hook_reduction.hpp"
 #include "pipeline/privacy/json_dom.hpp"
@@ -56,14 +57,7 @@ Result<std::string_view> required_string(const JsonValue& object, std::string_vi
 }
 
 std::string hex_of(const XXH128_canonical_t& canonical) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(32);
-    for (const unsigned char b : canonical.digest) {
-        out.push_back(kDigits[b >> 4]);
-        out.push_back(kDigits[b & 0xF]);
-    }
-    return out;
+    return to_hex({reinterpret_cast<const char*>(canonical.digest), sizeof canonical.digest});
 }
 
 // A raw payload has no id of its own: hash its compact serialization, so the same

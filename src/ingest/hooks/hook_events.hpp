@@ -8,9 +8,9 @@
 namespace agent_trace::hooks {
 
 struct HookEventInfo {
-    std::string_view name;       // hook_event_name, e.g. "PreToolUse"
-    std::string_view kind;       // canonical EventKind name, e.g. "tool_start"
-    bool registered_by_init;     // false where a hook changes behaviour (WorktreeCreate)
+    std::string_view name;    // hook_event_name, e.g. "PreToolUse"
+    std::string_view kind;    // canonical EventKind name, e.g. "tool_start"
+    bool registered_by_init;  // false where a hook changes behaviour (WorktreeCreate)
 };
 
 // Every event Claude Code 2.1.x accepts in settings (2.1.332's schema plus the

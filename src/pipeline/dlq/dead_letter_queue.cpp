@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "core/hex.hpp"
 #include "core/json_writer.hpp"
 #include "pipeline/queue/file_io.hpp"
 
@@ -31,18 +32,6 @@ bool valid_id(std::string_view id) {
 Error invalid_id(std::string_view id) {
     return make_error("invalid dead letter id \"" + std::string(id) +
                       "\" (expected letters, digits, '-' or '_')");
-}
-
-std::string to_hex(std::string_view bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (const char c : bytes) {
-        const auto b = static_cast<unsigned char>(c);
-        out.push_back(kDigits[b >> 4U]);
-        out.push_back(kDigits[b & 0xFU]);
-    }
-    return out;
 }
 
 bool is_json_object(simdjson::dom::parser& parser, std::string_view text) {

@@ -14,10 +14,10 @@
 namespace agent_trace {
 
 struct DeadLetter {
-    std::string id;        // UUIDv7 hex: time-ordered
+    std::string id;  // UUIDv7 hex: time-ordered
     TimestampUs failed_at = 0;
     std::string reason;
-    std::string origin;    // "writer", "hooks-receiver", "spool" ...
+    std::string origin;      // "writer", "hooks-receiver", "spool" ...
     std::string event_json;  // the canonical event as JSON, or empty when undecodable
     std::string raw_hex;     // the undecodable record bytes, hex (empty otherwise)
 };
@@ -25,7 +25,7 @@ struct DeadLetter {
 class DeadLetterQueue {
 public:
     virtual ~DeadLetterQueue() = default;
-    virtual Status put(const DeadLetter& entry) = 0;  // fills nothing: entry.id must be set
+    virtual Status put(const DeadLetter& entry) = 0;     // fills nothing: entry.id must be set
     virtual Result<std::vector<DeadLetter>> list() = 0;  // oldest first
     virtual Result<std::optional<DeadLetter>> get(const std::string& id) = 0;
     virtual Status remove(const std::string& id) = 0;

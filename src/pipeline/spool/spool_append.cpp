@@ -101,9 +101,8 @@ Status spool_append(const std::string& spool_dir, std::string_view record, Spool
         if (sync == SpoolSync::writeback) {
             // Starts write-back of the bytes just written and returns at once; an
             // error here only means the kernel will write them back later itself.
-            [[maybe_unused]] const int ignored =
-                ::sync_file_range(fd.get(), opened.st_size, static_cast<off_t>(line.size()),
-                                  SYNC_FILE_RANGE_WRITE);
+            [[maybe_unused]] const int ignored = ::sync_file_range(
+                fd.get(), opened.st_size, static_cast<off_t>(line.size()), SYNC_FILE_RANGE_WRITE);
             return Ok{};
         }
         if (spool_detail::fdatasync_retry(fd.get()) != 0) {
