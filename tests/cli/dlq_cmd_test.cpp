@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/run_binary.hpp"
 #include "../support/test_support.hpp"
 #include "pipeline/dlq/dead_letter_queue.hpp"
 #include "pipeline/event_codec.hpp"
@@ -23,18 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing_support::TempDir;
 
-struct RunResult {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-}
+using testing_support::RunResult;
 
 constexpr TimestampUs kT0 = 1'772'445'600'000'000;  // 2026-03-02T10:00:00Z
 
@@ -44,42 +34,10 @@ protected:
     fs::path data = dir.path() / "data";
 
     [[nodiscard]] RunResult run(const std::vector<std::string>& args) const {
-        const fs::path out_file = dir.path() / "stdout";
-        const fs::path err_file = dir.path() / "stderr";
         std::vector<std::string> argv = {AGENT_TRACE_BINARY, "--data-dir", data.string()};
         argv.insert(argv.end(), args.begin(), args.end());
-        std::vector<std::string> env = {"PATH=/usr/bin:/bin", "TZ=UTC",
-                                        "HOME=" + dir.path().string()};
-        std::vector<char*> argv_c;
-        argv_c.reserve(argv.size() + 1);
-        for (auto& a : argv) argv_c.push_back(a.data());
-        argv_c.push_back(nullptr);
-        std::vector<char*> env_c;
-        env_c.reserve(env.size() + 1);
-        for (auto& e : env) env_c.push_back(e.data());
-        env_c.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(),
-                                         O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(),
-                                         O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        pid_t pid = -1;
-        const int rc = posix_spawn(&pid, argv_c[0], &actions, nullptr, argv_c.data(), env_c.data());
-        posix_spawn_file_actions_destroy(&actions);
-        RunResult result;
-        if (rc != 0) {
-            ADD_FAILURE() << "cannot run " << AGENT_TRACE_BINARY;
-            return result;
-        }
-        int status = 0;
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
-        result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        result.out = read_text(out_file);
-        result.err = read_text(err_file);
-        return result;
+        return testing_support::run_binary(
+            argv, {"PATH=/usr/bin:/bin", "TZ=UTC", "HOME=" + dir.path().string()}, dir.path());
     }
 
     [[nodiscard]] std::unique_ptr<DeadLetterQueue> dlq() const {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/run_binary.hpp"
 #include "../support/store_support.hpp"
 #include "../support/test_support.hpp"
 
@@ -26,18 +27,11 @@ namespace {
 using testing_support::TempDir;
 using testing_support::write_file;
 
-std::string read(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-}
+using testing_support::RunResult;
 
-struct RunResult {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-};
+std::string read(const std::filesystem::path& path) {
+    return testing_support::read_file_text(path);
+}
 
 // A port on 127.0.0.1 that refuses connections for as long as this object lives.
 class RefusingPort {
@@ -81,50 +75,18 @@ protected:
 
     // Runs the front binary (which execs the engine) in `project`, stdin empty.
     [[nodiscard]] RunResult run(const std::vector<std::string>& args) const {
-        const std::filesystem::path out_file = dir.path() / "stdout";
-        const std::filesystem::path err_file = dir.path() / "stderr";
         std::vector<std::string> argv = {AGENT_TRACE_BINARY};
         argv.insert(argv.end(), args.begin(), args.end());
-        std::vector<std::string> env = {
-            "PATH=/usr/bin:/bin",
-            "TZ=UTC",
-            "HOME=" + home.string(),
-            "CLAUDE_CONFIG_DIR=" + claude_dir.string(),
-            "AGENT_TRACE_CONFIG_DIR=" + config.string(),
-            "AGENT_TRACE_DATA_DIR=" + data.string(),
-        };
-        std::vector<char*> argv_c;
-        argv_c.reserve(argv.size() + 1);
-        for (auto& a : argv) argv_c.push_back(a.data());
-        argv_c.push_back(nullptr);
-        std::vector<char*> env_c;
-        env_c.reserve(env.size() + 1);
-        for (auto& e : env) env_c.push_back(e.data());
-        env_c.push_back(nullptr);
-
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(),
-                                         O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(),
-                                         O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        posix_spawn_file_actions_addchdir_np(&actions, project.c_str());
-        pid_t pid = -1;
-        const int rc = posix_spawn(&pid, argv_c[0], &actions, nullptr, argv_c.data(), env_c.data());
-        posix_spawn_file_actions_destroy(&actions);
-        RunResult result;
-        if (rc != 0) {
-            ADD_FAILURE() << "cannot run " << AGENT_TRACE_BINARY;
-            return result;
-        }
-        int status = 0;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
-        result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        result.out = read(out_file);
-        result.err = read(err_file);
-        return result;
+        return testing_support::run_binary(argv,
+                                           {
+                                               "PATH=/usr/bin:/bin",
+                                               "TZ=UTC",
+                                               "HOME=" + home.string(),
+                                               "CLAUDE_CONFIG_DIR=" + claude_dir.string(),
+                                               "AGENT_TRACE_CONFIG_DIR=" + config.string(),
+                                               "AGENT_TRACE_DATA_DIR=" + data.string(),
+                                           },
+                                           dir.path(), project);
     }
 
     static std::string front_path() {
