@@ -1,7 +1,6 @@
 #include "cli/server_health.hpp"
 
-#include <signal.h>
-
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>

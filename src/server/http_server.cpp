@@ -154,7 +154,7 @@ private:
         beast::error_code ec;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
         stream_.expires_after(std::chrono::seconds(2));
-        discard_.resize(64 * 1024);
+        discard_.resize(size_t{64} * 1024);
         read_discard();
     }
 

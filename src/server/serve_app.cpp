@@ -326,7 +326,7 @@ private:
         }
         std::string rejected = rejected_json(*decoded);
         queue_->when_durable(*lsn, [this, n, rejected = std::move(rejected),
-                                    respond = std::move(respond)](Status status) {
+                                    respond = std::move(respond)](const Status& status) {
             if (!status) {
                 hook_counters_.rejected("queue_unavailable", n);
                 auto response = json_error(503, "queue sync failed: " + status.error().message);

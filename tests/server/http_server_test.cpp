@@ -155,7 +155,7 @@ TEST(HttpListener, RefusesABodyAboveTheLimitWithAJsonReasonTheClientCanRead) {
     HttpLimits limits;
     limits.max_body_bytes = 1024;
     Listening server(false, limits);
-    const std::string body(256 * 1024, 'x');
+    const std::string body(size_t{256} * 1024, 'x');
     const std::string request =
         "POST /v1/hooks HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
         "\r\n\r\n" + body;
@@ -189,7 +189,7 @@ TEST(HttpListener, ReportsAnAddressInUse) {
     Listening first;
     boost::asio::io_context io;
     auto second = HttpListener::bind(
-        io, "127.0.0.1", first.port(), [](HttpRequest&&, Responder) {}, HttpLimits{});
+        io, "127.0.0.1", first.port(), [](HttpRequest&&, const Responder&) {}, HttpLimits{});
     ASSERT_FALSE(second.ok());
     EXPECT_NE(second.error().message.find("cannot listen on 127.0.0.1:"), std::string::npos)
         << second.error().message;

@@ -25,7 +25,7 @@ fs::path copy_subagent_capture(const fs::path& into) {
     const fs::path from = fs::path(AGENT_TRACE_SOURCE_DIR) /
                           "tests/fixtures/captures/subagent/transcripts/"
                           "-home-user-agent-trace-e2e-repo";
-    const fs::path to = into / "projects" / "-home-user-agent-trace-e2e-repo";
+    fs::path to = into / "projects" / "-home-user-agent-trace-e2e-repo";
     fs::create_directories(to);
     fs::copy(from, to, fs::copy_options::recursive);
     return to;
