@@ -24,9 +24,9 @@ CONFIGURE_ARGS := $(strip -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
 
 # C++ sources tracked by git or new and not ignored; falls back to find outside a git checkout.
 CXX_FILES = $(shell (git ls-files -co --exclude-standard -- 'src/*.cpp' 'src/*.hpp' \
-	'tests/*.cpp' 'tests/*.hpp' 'bench/*.cpp' 'bench/*.hpp' 2>/dev/null \
-	|| find src tests bench -name '*.cpp' -o -name '*.hpp' 2>/dev/null) | grep -v '^$(BUILD_DIR)/' | sort -u)
-TIDY_FILES = $(filter src/%.cpp tests/%.cpp bench/%.cpp,$(CXX_FILES))
+	'tests/*.cpp' 'tests/*.hpp' 'bench/*.cpp' 'bench/*.hpp' 'tools/*.cpp' 2>/dev/null \
+	|| find src tests bench tools -name '*.cpp' -o -name '*.hpp' 2>/dev/null) | grep -v '^$(BUILD_DIR)/' | sort -u)
+TIDY_FILES = $(filter src/%.cpp tests/%.cpp bench/%.cpp tools/%.cpp,$(CXX_FILES))
 
 .PHONY: all deps configure build test run bench fmt lint sanitize clean
 

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -219,6 +220,7 @@ int main(int argc, char** argv) {
     std::atomic<bool> stop{false};
     std::vector<ConnectionResult> results(static_cast<size_t>(o.connections));
     std::vector<std::thread> threads;
+    threads.reserve(static_cast<size_t>(o.connections));
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < o.connections; ++i) {
         threads.emplace_back(run_connection, std::cref(o), static_cast<uint64_t>(i), std::ref(stop),
@@ -243,15 +245,14 @@ int main(int argc, char** argv) {
                                   r.latencies_ms.end());
     }
     if (!o.acked_file.empty()) {
-        FILE* f = std::fopen(o.acked_file.c_str(), "w");
-        if (f == nullptr) {
-            std::perror(o.acked_file.c_str());
+        std::ofstream acked(o.acked_file, std::ios::trunc);
+        for (const auto& r : results) {
+            for (const auto& id : r.acked_ids) acked << id << '\n';
+        }
+        if (!acked.flush()) {
+            std::fprintf(stderr, "hook_load: cannot write %s\n", o.acked_file.c_str());
             return 1;
         }
-        for (const auto& r : results) {
-            for (const auto& id : r.acked_ids) std::fprintf(f, "%s\n", id.c_str());
-        }
-        std::fclose(f);
     }
     std::printf("{\"connections\":%d,\"batch\":%d,\"seconds\":%.3f,\"requests\":%" PRIu64
                 ",\"acked_events\":%" PRIu64 ",\"errors\":%" PRIu64
