@@ -430,6 +430,8 @@ private:
     std::string user_;
     std::string database_path_;
     std::string spool_dir_;
+    // Before the queue: its destructor completes pending acknowledgements, which count here.
+    IngestCounters hook_counters_;
     std::unique_ptr<Store> store_;
     std::unique_ptr<DurableQueue> queue_;
     std::unique_ptr<DeadLetterQueue> dlq_;
@@ -437,7 +439,6 @@ private:
     std::unique_ptr<StoreWriter> writer_;
     std::unique_ptr<HttpListener> listener_;
     std::vector<std::thread> io_threads_;
-    IngestCounters hook_counters_;
     simdjson::dom::parser parser_;  // writer thread only
 
     mutable std::mutex spool_mutex_;
