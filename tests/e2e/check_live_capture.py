@@ -10,6 +10,8 @@ a real `agent-trace serve` on a free loopback port. Then:
   * the session is complete without a manual `import`: serve imported the
     transcript when the session ended, and its usage report equals a fresh
     `agent-trace import` of the same transcript files.
+Once more for `basic` with the server down during the run: every hook spools, and a
+`serve` started afterwards drains the spool to the same result.
 """
 import argparse
 import collections
@@ -49,7 +51,19 @@ def usage_by_session(runner_or_dir, binary, home):
     return {"rows": {row["key"]: row for row in data["rows"]}, "totals": data.get("totals")}
 
 
-def run_scenario(args, scenario: str):
+def dead_port_url() -> str:
+    """A loopback URL nothing listens on (bound, read, closed)."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return f"http://127.0.0.1:{port}"
+
+
+def run_scenario(args, scenario: str, offline: bool = False):
+    """offline: the server is down while Claude Code runs (every hook spools) and is
+    started afterwards, so everything arrives through the spool."""
     tmp = tempfile.mkdtemp(prefix=f"agent-trace-live-{scenario}-")
     server = None
     try:
@@ -58,7 +72,8 @@ def run_scenario(args, scenario: str):
         work_tmp = os.path.join(tmp, "work")
         os.makedirs(home)
         os.makedirs(work_tmp)
-        server = Server(args.bin, data, home, "--no-import").start()
+        server = Server(args.bin, data, home, "--no-import")
+        hooks_url = dead_port_url() if offline else server.start().url
         outdir = os.path.join(tmp, "out")
         # Claude Code runs `<HOOK_COMMAND> <EventName>`. A one-line shell wrapper notes
         # each invocation in a witness file, then execs the real hook-handler with the
@@ -68,7 +83,7 @@ def run_scenario(args, scenario: str):
         with open(wrapper, "w") as f:
             f.write("#!/bin/sh\n"
                     f"printf '%s\\n' \"${{1:-?}}\" >> '{witness}'\n"
-                    f"exec '{args.bin}' hook-handler --server {server.url} "
+                    f"exec '{args.bin}' hook-handler --server {hooks_url} "
                     f"--data-dir '{data}' \"$@\"\n")
         os.chmod(wrapper, 0o755)
         hook_cmd = wrapper
@@ -82,6 +97,13 @@ def run_scenario(args, scenario: str):
                          f"{proc.stderr[-1500:]}")
             return
         expected, capture_sessions = capture_counts(os.path.join(args.captures, scenario))
+        if offline:
+            spooled = sum(1 for _ in open(os.path.join(data, "spool", "hooks.spool")))
+            with open(witness) as f:
+                check(spooled == sum(1 for line in f if line.strip()),
+                      f"{scenario} offline: {spooled} spooled records != invocations")
+            server.start()
+            scenario = scenario + " (server down, then spool)"
 
         def stored_counts():
             return collections.Counter(name for name, _, _ in hook_events(data))
@@ -163,6 +185,7 @@ def main():
     args.bin = os.path.abspath(args.bin)  # hooks run in the scenario's repo, not here
     for scenario in args.scenarios.split(","):
         run_scenario(args, scenario)
+    run_scenario(args, "basic", offline=True)
     finish("live_capture")
 
 
