@@ -53,7 +53,7 @@ const char* const kHookHandlerUsage =
     "                                                       [AGENT_TRACE_HOOKS_URL]\n"
     "  --data-dir DIR  default $XDG_DATA_HOME/agent-trace or\n"
     "                  ~/.local/share/agent-trace           [AGENT_TRACE_DATA_DIR]\n"
-    "  --timeout-ms N  deadline for the POST, default 1000\n"
+    "  --timeout-ms N  deadline for the POST, default 300 (then the event spools)\n"
     "  --spool-sync M  writeback (default): a spooled record is in the page cache and\n"
     "                  being written out when the handler exits (safe against any\n"
     "                  process crash); full: fdatasync it first (also safe against a\n"
