@@ -103,7 +103,13 @@ public:
         SqliteStoreOptions store_options;
         store_options.busy_timeout_ms = options_.store_busy_timeout_ms;
         store_options.durable_commits = true;
+        // Another process (a big `import`) may hold the write lock the schema check
+        // needs: wait for it a while rather than refuse to start.
         auto store = open_sqlite_store(database_path_, store_options);
+        for (int attempt = 0; !store && store.error().retryable && attempt < 40; ++attempt) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(250));
+            store = open_sqlite_store(database_path_, store_options);
+        }
         if (!store) return store.error();
         store_ = std::move(*store);
 

@@ -552,10 +552,11 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
                                       options.busy_timeout_ms);
     if (!db) return db.error();
     auto store = std::make_unique<SqliteStore>(std::move(*db), path);
-    if (auto s = store->init(); !s) return make_error(path + ": " + s.error().message);
+    if (auto s = store->init(); !s)
+        return Error{path + ": " + s.error().message, s.error().retryable};
     if (options.durable_commits) {
         if (auto s = store->set_synchronous_full(); !s)
-            return make_error(path + ": " + s.error().message);
+            return Error{path + ": " + s.error().message, s.error().retryable};
     }
     return std::unique_ptr<Store>(std::move(store));
 }
