@@ -40,6 +40,13 @@ PACKAGES=(
   hyperfine
 )
 
+# npm installs the real Claude Code CLI for the end-to-end tests (tests/e2e/harness) and
+# ccusage for a benchmark. A machine that already has node + npm (e.g. from NodeSource)
+# keeps them: Debian's npm package would conflict with that nodejs.
+if ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
