@@ -54,7 +54,12 @@ struct StoreWriter::State {
                 pending = std::move(*records);
             }
             if (!process(pending)) return;
+            const bool small = pending.size() < options.batch_records / 2;
             pending.clear();
+            if (small && options.batch_linger.count() > 0) {
+                std::unique_lock lock(mu);
+                wake.wait_for(lock, options.batch_linger, [this] { return stopping; });
+            }
         }
     }
 

@@ -22,6 +22,10 @@ struct StoreWriterOptions {
     size_t batch_records = 4096;
     size_t batch_bytes = 8u << 20;
     std::chrono::milliseconds read_wait{50};
+    // After a batch well below batch_records, wait this long before reading again so
+    // the next store transaction takes many events: under a stream of single events
+    // this turns one commit (and its fsync) per event into one per few milliseconds.
+    std::chrono::milliseconds batch_linger{5};
     std::chrono::milliseconds backoff_initial{20};
     std::chrono::milliseconds backoff_max{2000};
     // Called from the writer thread after each stored batch (session import
