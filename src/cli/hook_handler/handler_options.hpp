@@ -9,9 +9,9 @@ namespace agent_trace::cli {
 
 struct HookHandlerOptions {
     uint8_t tier = 1;
-    std::string server;    // base URL of the hooks listener
-    std::string data_dir;  // the spool lives in <data_dir>/spool
-    int timeout_ms = 300;  // a hung server costs the agent this, once per hook
+    std::string server;        // base URL of the hooks listener
+    std::string data_dir;      // the spool lives in <data_dir>/spool
+    int timeout_ms = 300;      // a hung server costs the agent this, once per hook
     bool spool_fsync = false;  // --spool-sync full: fdatasync each spooled record
     std::string event;         // the event name given on the command line, if any
     bool help = false;
