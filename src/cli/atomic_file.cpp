@@ -10,33 +10,17 @@
 #include <ctime>
 #include <system_error>
 
+#include "core/file_io.hpp"
+
 namespace agent_trace::cli {
 namespace {
 
 std::string errno_text(int error) { return std::strerror(error); }
 
-// Owns a descriptor; closing is checked by whoever needs the result (writes).
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    ~FileDescriptor() {
-        if (fd_ >= 0) (void)::close(fd_);
-    }
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
+using file_io::UniqueFd;
 
-    [[nodiscard]] int get() const { return fd_; }
-    [[nodiscard]] bool valid() const { return fd_ >= 0; }
-    // Closes now and reports the close's own error (delayed write errors show here).
-    int close() {
-        const int fd = fd_;
-        fd_ = -1;
-        return ::close(fd);
-    }
-
-private:
-    int fd_;
-};
+// Closes now and reports the close's own error (delayed write errors show there).
+int close_checked(UniqueFd& fd) { return ::close(fd.release()); }
 
 int open_retrying(const char* path, int flags, mode_t mode = 0) {
     int fd = -1;
@@ -59,7 +43,7 @@ Status write_all(int fd, std::string_view content, const std::string& what) {
 }
 
 Status sync_directory(const std::filesystem::path& dir) {
-    FileDescriptor fd(open_retrying(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd fd(open_retrying(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd.valid()) return make_error("cannot open " + dir.string() + ": " + errno_text(errno));
     if (::fsync(fd.get()) != 0 && errno != EINVAL) {
         return make_error("cannot sync " + dir.string() + ": " + errno_text(errno));
@@ -87,7 +71,7 @@ std::string utc_stamp() {
 
 Result<std::optional<std::string>> read_small_file(const std::filesystem::path& path,
                                                    size_t max_bytes) {
-    FileDescriptor fd(open_retrying(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    UniqueFd fd(open_retrying(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (!fd.valid()) {
         if (errno == ENOENT) return std::optional<std::string>();
         return make_error("cannot open " + path.string() + ": " + errno_text(errno));
@@ -135,8 +119,8 @@ Status replace_file_atomically(const std::filesystem::path& path, std::string_vi
         return make_error("cannot stat " + path.string() + ": " + errno_text(errno));
     }
     const std::filesystem::path temp = sibling_temp_name(path);
-    FileDescriptor fd(open_retrying(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                                    exists ? 0600 : new_file_mode));
+    UniqueFd fd(open_retrying(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                              exists ? 0600 : new_file_mode));
     if (!fd.valid()) {
         return make_error("cannot create " + temp.string() + ": " + errno_text(errno));
     }
@@ -158,7 +142,8 @@ Status replace_file_atomically(const std::filesystem::path& path, std::string_vi
     if (::fsync(fd.get()) != 0) {
         return fail("cannot sync " + temp.string() + ": " + errno_text(errno));
     }
-    if (fd.close() != 0) return fail("cannot close " + temp.string() + ": " + errno_text(errno));
+    if (close_checked(fd) != 0)
+        return fail("cannot close " + temp.string() + ": " + errno_text(errno));
     if (::rename(temp.c_str(), path.c_str()) != 0) {
         return fail("cannot rename " + temp.string() + " to " + path.string() + ": " +
                     errno_text(errno));
@@ -174,7 +159,7 @@ Result<std::filesystem::path> write_backup(const std::filesystem::path& path,
         const std::filesystem::path candidate =
             attempt == 1 ? std::filesystem::path(base)
                          : std::filesystem::path(base + "-" + std::to_string(attempt));
-        FileDescriptor fd(
+        UniqueFd fd(
             open_retrying(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
         if (!fd.valid()) {
             if (errno == EEXIST) continue;
@@ -194,7 +179,7 @@ Result<std::filesystem::path> write_backup(const std::filesystem::path& path,
         if (::fsync(fd.get()) != 0) {
             return fail("cannot sync " + candidate.string() + ": " + errno_text(errno));
         }
-        if (fd.close() != 0) {
+        if (close_checked(fd) != 0) {
             return fail("cannot close " + candidate.string() + ": " + errno_text(errno));
         }
         return candidate;

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "core/paths.hpp"
+
 namespace agent_trace::cli {
 namespace {
 
@@ -61,13 +63,6 @@ const char* const kHookHandlerUsage =
     "  EVENT_NAME      recorded with the event (hook_event_name is in the payload)\n"
     "\n"
     "See docs/hooks.md and docs/privacy.md.\n";
-
-std::string hook_handler_data_dir() {
-    if (const char* own = env("AGENT_TRACE_DATA_DIR")) return own;
-    if (const char* xdg = env("XDG_DATA_HOME")) return std::string(xdg) + "/agent-trace";
-    const char* home = env("HOME");
-    return std::string(home != nullptr ? home : ".") + "/.local/share/agent-trace";
-}
 
 HookHandlerOptions parse_hook_handler_options(int argc, char** argv) {
     HookHandlerOptions options;
@@ -131,7 +126,7 @@ HookHandlerOptions parse_hook_handler_options(int argc, char** argv) {
             options.event = std::string(arg);  // the harness appends the event name last
         }
     }
-    options.data_dir = data_dir.empty() ? hook_handler_data_dir() : data_dir;
+    options.data_dir = data_dir.empty() ? default_data_dir() : data_dir;
     return options;
 }
 

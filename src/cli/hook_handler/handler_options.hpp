@@ -25,10 +25,6 @@ struct HookHandlerOptions {
 // `argv[0]` is "hook-handler".
 HookHandlerOptions parse_hook_handler_options(int argc, char** argv);
 
-// AGENT_TRACE_DATA_DIR, else $XDG_DATA_HOME/agent-trace, else
-// ~/.local/share/agent-trace (the rule of core/paths.cpp, which the edge cannot link).
-std::string hook_handler_data_dir();
-
 extern const char* const kHookHandlerUsage;
 
 }  // namespace agent_trace::cli

@@ -9,9 +9,9 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "core/file_io.hpp"
 #include "core/hex.hpp"
 #include "core/json_writer.hpp"
-#include "pipeline/queue/file_io.hpp"
 
 namespace agent_trace {
 namespace {

@@ -17,7 +17,7 @@
 #include <thread>
 #include <utility>
 
-#include "pipeline/queue/file_io.hpp"
+#include "core/file_io.hpp"
 #include "pipeline/queue/queue_cursor.hpp"
 #include "pipeline/queue/segment_format.hpp"
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string_view>
 
-#include "pipeline/queue/file_io.hpp"
+#include "core/file_io.hpp"
 
 namespace agent_trace::queue_format {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
-// Shared by the spool's writer and drainer: file names, an owning descriptor, and
-// EINTR-safe locking and I/O. Internal to src/pipeline/spool/.
+// Shared by the spool's writer and drainer: file names and EINTR-safe locking and
+// I/O. Internal to src/pipeline/spool/.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -9,8 +9,8 @@
 #include <cstring>
 #include <string>
 #include <string_view>
-#include <utility>
 
+#include "core/file_io.hpp"
 #include "core/result.hpp"
 
 namespace agent_trace::spool_detail {
@@ -22,32 +22,9 @@ inline constexpr std::string_view kDrainingSuffix = ".spool";
 // A remainder being written after a failed delivery (renamed to draining-* when done).
 inline constexpr std::string_view kRemainderSuffix = ".remainder.tmp";
 
-class UniqueFd {
-public:
-    UniqueFd() = default;
-    explicit UniqueFd(int fd) : fd_(fd) {}
-    ~UniqueFd() { reset(); }
-    UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    UniqueFd& operator=(UniqueFd&& other) noexcept {
-        if (this != &other) {
-            reset();
-            fd_ = std::exchange(other.fd_, -1);
-        }
-        return *this;
-    }
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-
-    [[nodiscard]] int get() const { return fd_; }
-    [[nodiscard]] bool valid() const { return fd_ >= 0; }
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);  // also releases a flock held through this descriptor
-        fd_ = -1;
-    }
-
-private:
-    int fd_ = -1;
-};
+// One owning descriptor type for the whole project; closing it also releases a
+// flock held through it.
+using file_io::UniqueFd;
 
 inline std::string errno_text(std::string_view what, const std::string& path, int error) {
     return std::string(what) + " " + path + ": " + std::strerror(error);

@@ -1,6 +1,7 @@
 #pragma once
-// Checked POSIX file operations for the durable queue and the dead letter
-// queue: every call retried on EINTR, every descriptor O_CLOEXEC and owned.
+// Checked POSIX file operations (durable queue, dead letters, spool, settings
+// files): every call retried on EINTR, every descriptor O_CLOEXEC and owned.
+// Edge code too: libc and libstdc++ only.
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -1,4 +1,4 @@
-#include "pipeline/queue/file_io.hpp"
+#include "core/file_io.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
