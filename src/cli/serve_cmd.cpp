@@ -95,8 +95,9 @@ void add_serve_command(CLI::App& root, const GlobalOptions& globals, int& exit_c
     command->add_option("--auth-token", flags->auth_token,
                         "Bearer token required from clients; mandatory for a non-loopback "
                         "address (env AGENT_TRACE_AUTH_TOKEN)");
-    command->add_option("--port-file", flags->port_file,
-                        R"(Write {"hooks": PORT, "pid": PID} here once listening)");
+    command->add_option(
+        "--port-file", flags->port_file,
+        R"(Write {"hooks_url": URL, "hooks": PORT, "pid": PID} here once listening)");
     command
         ->add_option("--queue-sync", flags->queue_sync,
                      "every-commit: acknowledge after the group fdatasync (default); interval: "

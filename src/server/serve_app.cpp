@@ -10,11 +10,11 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <mutex>
 #include <thread>
 
+#include "core/file_io.hpp"
 #include "core/hex.hpp"
 #include "core/json_writer.hpp"
 #include "core/time.hpp"
@@ -65,20 +65,6 @@ std::string reason_class(const std::string& message) {
     if (has(" is missing") || has(" is empty")) return "missing_field";
     if (has("must be")) return "wrong_type";
     return "invalid";
-}
-
-Status write_file_atomically(const std::string& path, const std::string& content) {
-    const std::string temp = path + ".tmp";
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        if (!out) return make_error("cannot write " + temp);
-        out << content;
-        if (!out.flush()) return make_error("cannot write " + temp);
-    }
-    std::error_code ec;
-    std::filesystem::rename(temp, path, ec);
-    if (ec) return make_error("cannot rename " + temp + ": " + ec.message());
-    return Ok{};
 }
 
 class ServeAppImpl final : public ServeApp {
@@ -156,31 +142,23 @@ public:
             io_threads_.emplace_back([this] { io_->run(); });
         }
         spool_thread_ = std::thread([this] { drain_spool_loop(); });
-        {
-            // For `status` and `init` of this data directory; removed on a clean stop.
-            JsonWriter w;
-            w.begin_object()
-                .key("hooks_url")
-                .value("http://" + listener_->address())
-                .key("hooks")
-                .value(static_cast<int64_t>(listener_->port()))
-                .key("pid")
-                .value(static_cast<int64_t>(getpid()))
-                .end_object();
-            if (auto s = write_file_atomically(options_.data_dir + "/serve.json", w.str() + "\n");
-                !s) {
-                return s;
-            }
+        // Where this server listens: <data>/serve.json for `status` and `init` of this
+        // data directory (removed on a clean stop), and --port-file for scripts.
+        JsonWriter w;
+        w.begin_object()
+            .key("hooks_url")
+            .value("http://" + listener_->address())
+            .key("hooks")
+            .value(static_cast<int64_t>(listener_->port()))
+            .key("pid")
+            .value(static_cast<int64_t>(getpid()))
+            .end_object();
+        const std::string where = w.str() + "\n";
+        if (auto s = file_io::replace_file(options_.data_dir + "/serve.json", where, false); !s) {
+            return s;
         }
         if (!options_.port_file.empty()) {
-            JsonWriter w;
-            w.begin_object()
-                .key("hooks")
-                .value(static_cast<int64_t>(listener_->port()))
-                .key("pid")
-                .value(static_cast<int64_t>(getpid()))
-                .end_object();
-            if (auto s = write_file_atomically(options_.port_file, w.str() + "\n"); !s) return s;
+            if (auto s = file_io::replace_file(options_.port_file, where, false); !s) return s;
         }
         return Ok{};
     }

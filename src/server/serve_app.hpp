@@ -17,7 +17,7 @@ struct ServeOptions {
     std::string hooks_host = "127.0.0.1";
     uint16_t hooks_port = 8317;
     std::string auth_token;  // required for a non-loopback listener
-    std::string port_file;   // JSON {"hooks": port, "pid": pid}, written once listening
+    std::string port_file;   // JSON {"hooks_url", "hooks": port, "pid"}, written once listening
     QueueSync queue_sync = QueueSync::every_commit;
     std::chrono::milliseconds sync_interval{0};
     uint8_t max_tier = 1;  // content above this tier is dropped at ingress
