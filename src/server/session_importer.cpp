@@ -90,13 +90,19 @@ void SessionImporter::import_paths(const std::vector<std::string>& paths, unsign
     options.max_problems = 0;
     std::string error;
     uint64_t written = 0;
-    auto store = open_sqlite_store(options_.database_path);
-    if (!store) {
-        error = store.error().message;
-    } else {
-        auto summary = transcript::import_transcripts(options, **store, **store);
+    if (!store_) {
+        auto opened = open_sqlite_store(options_.database_path);
+        if (opened) {
+            store_ = std::move(*opened);
+        } else {
+            error = opened.error().message;
+        }
+    }
+    if (store_) {
+        auto summary = transcript::import_transcripts(options, *store_, *store_);
         if (!summary) {
             error = summary.error().message;
+            store_.reset();  // drops what the failed import left uncommitted; reopened next time
         } else {
             written = summary->events_written;
             if (!summary->errors.empty()) error = summary->errors.front();

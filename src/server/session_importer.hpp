@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "core/time.hpp"
+#include "store/store.hpp"
 
 namespace agent_trace::server {
 
@@ -60,6 +62,9 @@ private:
     bool stopping_ = false;
     SessionImporterStats stats_;
     std::set<std::string> sessions_seen_;
+    // The importer thread's own connection, kept open between imports (every Stop of
+    // every session asks for one); reopened after a failed import.
+    std::unique_ptr<Store> store_;
     std::thread thread_;
 };
 
