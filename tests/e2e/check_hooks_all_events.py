@@ -4,13 +4,11 @@ its content (prompts, tool input and output, messages, summaries) reaches the st
 Content fields carry a marker; the marker must not appear anywhere in the stored rows."""
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import check, finish  # noqa: E402
-from serve_support import Server, db_query  # noqa: E402
+from serve_support import db_query, serving  # noqa: E402
 
 M = "ZZCONTENTZZ"  # marks content that tier 1 must drop
 BASE = {"session_id": "all-events", "transcript_path": "/x/-p/all-events.jsonl", "cwd": "/p"}
@@ -78,12 +76,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="agent-trace-allhooks-")
-    server = None
-    try:
-        os.makedirs(os.path.join(tmp, "home"))
-        data = os.path.join(tmp, "data")
-        server = Server(args.bin, data, os.path.join(tmp, "home"), "--no-import").start()
+    with serving(args.bin, "agent-trace-allhooks-", "--no-import") as (server, data):
         for name, (_, fields) in EVENTS.items():
             status, reply = server.post(dict(BASE, hook_event_name=name, **fields))
             check(status == 200 and reply.get("accepted") == 1, f"{name}: {status} {reply}")
@@ -98,10 +91,6 @@ def main():
         leaked = sorted({r[0] for r in rows if any(M in str(v) for v in r)})
         check(not leaked, f"tier-1 content stored for {leaked}")
         print(f"all hook events: {len(rows)} accepted and stored with their kinds, no content")
-    finally:
-        if server is not None:
-            server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
     finish("hooks_all_events")
 
 

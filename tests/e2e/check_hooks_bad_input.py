@@ -3,14 +3,12 @@ in /healthz, and the server keeps serving (a valid event afterwards is stored)."
 import argparse
 import json
 import os
-import shutil
 import socket
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import check, finish  # noqa: E402
-from serve_support import Server, db_query  # noqa: E402
+from serve_support import db_query, serving  # noqa: E402
 
 VALID = {"session_id": "bad-input-session", "cwd": "/tmp/x", "hook_event_name": "PreToolUse",
          "tool_name": "Bash", "tool_use_id": "toolu_ok_1",
@@ -45,13 +43,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="agent-trace-badinput-")
-    server = None
-    try:
-        home = os.path.join(tmp, "home")
-        os.makedirs(home)
-        data = os.path.join(tmp, "data")
-        server = Server(args.bin, data, home, "--no-import", "--max-body-mb", "1").start()
+    with serving(args.bin, "agent-trace-badinput-", "--no-import", "--max-body-mb",
+                 "1") as (server, data):
         expect(server, "truncated JSON", b'{"session_id": "x", "hook_event_name": "Pre', (400, 400))
         expect(server, "not JSON", b"hello", (400, 400))
         expect(server, "JSON scalar", b"42", (400, 422))
@@ -100,7 +93,7 @@ def main():
         import subprocess
         listing = subprocess.run([args.bin, "--data-dir", data, "dlq", "list", "--json"],
                                  capture_output=True, text=True, timeout=60,
-                                 env=dict(os.environ, HOME=home))
+                                 env=dict(os.environ, HOME=server.home))
         entries = json.loads(listing.stdout or "[]")
         entries = entries.get("entries", entries) if isinstance(entries, dict) else entries
         reasons = [e.get("reason", "") for e in entries]
@@ -109,10 +102,6 @@ def main():
         check(h["dlq"]["count"] == len(entries), f"/healthz dlq {h['dlq']} != {len(entries)}")
         print("bad input:", json.dumps(hooks["rejected_by_reason"]), "http:",
               json.dumps(h["ingest"]["http"]))
-    finally:
-        if server is not None:
-            server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
     finish("hooks_bad_input")
 
 

@@ -1,9 +1,12 @@
 """Start and stop a real `agent-trace serve` on free loopback ports for end-to-end tests."""
+import contextlib
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -97,6 +100,24 @@ class Server:
                 return True
             time.sleep(interval)
         return predicate()
+
+
+@contextlib.contextmanager
+def serving(binary: str, prefix: str, *extra: str):
+    """A started Server in a fresh temp dir (its own HOME and data dir); stopped and
+    removed on exit. Yields (server, data_dir)."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    server = None
+    try:
+        home = os.path.join(tmp, "home")
+        os.makedirs(home)
+        data = os.path.join(tmp, "data")
+        server = Server(binary, data, home, *extra).start()
+        yield server, data
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def db_query(data_dir: str, sql: str, params=()):
