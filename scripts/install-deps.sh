@@ -33,6 +33,13 @@ PACKAGES=(
   libboost-dev
   rapidjson-dev
   nlohmann-json3-dev
+  # OTLP: protobuf + gRPC (the .proto files come from npm, scripts/fetch-otlp-protos.sh)
+  libprotobuf-dev
+  protobuf-compiler
+  libgrpc++-dev
+  protobuf-compiler-grpc
+  zlib1g-dev
+  openssl
   # tests and benchmarks
   libgtest-dev
   libgmock-dev

@@ -10,6 +10,8 @@ namespace {
 
 struct ServeFlags {
     std::string hooks_listen = "127.0.0.1:8317";
+    std::string otlp_grpc_listen = "127.0.0.1:4717";
+    bool no_otlp_grpc = false;
     std::string auth_token;
     std::string port_file;
     std::string queue_sync = "every-commit";
@@ -49,6 +51,17 @@ int run_serve(const GlobalOptions& globals, const ServeFlags& flags) {
     }
     options.hooks_host = listen->first;
     options.hooks_port = listen->second;
+    if (!flags.no_otlp_grpc) {
+        auto grpc = parse_listen(flags.otlp_grpc_listen);
+        if (!grpc) {
+            std::fprintf(stderr, "agent-trace serve: --otlp-grpc-listen: %s\n",
+                         grpc.error().message.c_str());
+            return 2;
+        }
+        options.otlp_grpc_host = grpc->first;
+        options.otlp_grpc_port = grpc->second;
+    }
+    options.otlp_grpc = !flags.no_otlp_grpc;
     options.auth_token = flags.auth_token;
     if (const char* env = std::getenv("AGENT_TRACE_AUTH_TOKEN");
         options.auth_token.empty() && env != nullptr) {
@@ -74,9 +87,16 @@ int run_serve(const GlobalOptions& globals, const ServeFlags& flags) {
         std::fprintf(stderr, "agent-trace serve: %s\n", app.error().message.c_str());
         return 1;
     }
-    std::fprintf(stderr, "agent-trace serve: hooks on http://%s:%u/v1/hooks, data in %s\n",
+    std::fprintf(stderr,
+                 "agent-trace serve: hooks and OTLP/HTTP on http://%s:%u (/v1/hooks, /v1/logs, "
+                 "/v1/metrics, /v1/traces), data in %s\n",
                  options.hooks_host.c_str(), static_cast<unsigned>((*app)->hooks_port()),
                  globals.data_dir.c_str());
+    if (options.otlp_grpc) {
+        std::fprintf(stderr, "agent-trace serve: OTLP/gRPC on %s:%u\n",
+                     options.otlp_grpc_host.c_str(),
+                     static_cast<unsigned>((*app)->otlp_grpc_port()));
+    }
     (*app)->run_until_signal();
     std::fprintf(stderr, "agent-trace serve: stopped\n");
     return 0;
@@ -86,18 +106,25 @@ int run_serve(const GlobalOptions& globals, const ServeFlags& flags) {
 
 void add_serve_command(CLI::App& root, const GlobalOptions& globals, int& exit_code) {
     auto* command = root.add_subcommand(
-        "serve", "Run the local collector: hooks receiver, durable queue, store writer");
+        "serve", "Run the local collector: hooks + OTLP receivers, durable queue, store writer");
     auto flags = std::make_shared<ServeFlags>();
     command
         ->add_option("--hooks-listen", flags->hooks_listen,
-                     "HOST:PORT for POST /v1/hooks and GET /healthz (port 0: any free port)")
+                     "HOST:PORT for POST /v1/hooks, OTLP/HTTP (POST /v1/logs, /v1/metrics, "
+                     "/v1/traces) and GET /healthz (port 0: any free port)")
         ->capture_default_str();
+    command
+        ->add_option("--otlp-grpc-listen", flags->otlp_grpc_listen,
+                     "HOST:PORT for OTLP/gRPC (LogsService, MetricsService, TraceService; port "
+                     "0: any free port)")
+        ->capture_default_str();
+    command->add_flag("--no-otlp-grpc", flags->no_otlp_grpc, "Do not start the OTLP/gRPC listener");
     command->add_option("--auth-token", flags->auth_token,
                         "Bearer token required from clients; mandatory for a non-loopback "
                         "address (env AGENT_TRACE_AUTH_TOKEN)");
     command->add_option(
         "--port-file", flags->port_file,
-        R"(Write {"hooks_url": URL, "hooks": PORT, "pid": PID} here once listening)");
+        R"(Write {"hooks_url": URL, "hooks": PORT, "otlp_grpc_url": URL, "otlp_grpc": PORT, "pid": PID} here once listening)");
     command
         ->add_option("--queue-sync", flags->queue_sync,
                      "every-commit: acknowledge after the group fdatasync (default); interval: "
@@ -130,10 +157,14 @@ void add_serve_command(CLI::App& root, const GlobalOptions& globals, int& exit_c
         "a writer moves them into <data-dir>/agent-trace.db, retrying while the store is\n"
         "busy and moving events it can never store to <data-dir>/dlq. hook-handler's spool\n"
         "(<data-dir>/spool) is drained at start and every second. A session's transcript\n"
-        "is imported when its hooks report the end of a turn or of the session.\n\n"
+        "is imported when its hooks report the end of a turn or of the session.\n"
+        "Claude Code's OpenTelemetry export (CLAUDE_CODE_ENABLE_TELEMETRY=1) is taken on\n"
+        "the hooks port (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf or http/json) and on the\n"
+        "gRPC port (grpc); docs/otlp.md has the mapping.\n\n"
         "Examples:\n"
         "  agent-trace serve\n"
-        "  agent-trace serve --hooks-listen 127.0.0.1:0 --port-file /tmp/at.port --no-import");
+        "  agent-trace serve --hooks-listen 127.0.0.1:0 --otlp-grpc-listen 127.0.0.1:0 \\\n"
+        "      --port-file /tmp/at.port --no-import");
     command->callback([&globals, &exit_code, flags] { exit_code = run_serve(globals, *flags); });
 }
 

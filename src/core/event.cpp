@@ -13,7 +13,7 @@ constexpr std::array<std::pair<Source, std::string_view>, 4> kSources{{
     {Source::git, "git"},
 }};
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 16> kKinds{{
+constexpr std::array<std::pair<EventKind, std::string_view>, 17> kKinds{{
     {EventKind::session_start, "session_start"},
     {EventKind::session_end, "session_end"},
     {EventKind::user_prompt, "user_prompt"},
@@ -30,6 +30,7 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 16> kKinds{{
     {EventKind::commit, "commit"},
     {EventKind::turn_end, "turn_end"},
     {EventKind::other, "other"},
+    {EventKind::api_error, "api_error"},
 }};
 
 constexpr std::array<std::pair<CostSource, std::string_view>, 3> kCostSources{{

@@ -32,6 +32,7 @@ enum class EventKind : uint8_t {
     commit,
     turn_end,  // the agent finished answering (hook Stop / StopFailure)
     other,
+    api_error,  // a model call that failed (OTEL api_error / api_retries_exhausted / api_refusal)
 };
 
 enum class CostSource : uint8_t { none, reported, computed };

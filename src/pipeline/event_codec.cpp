@@ -35,7 +35,7 @@ constexpr uint8_t kKnownFlags =
     kFlagSidechain | kFlagCost | kFlagDuration | kFlagHasSuccess | kFlagSuccess;
 
 constexpr auto kMaxSource = static_cast<uint8_t>(Source::git);
-constexpr auto kMaxKind = static_cast<uint8_t>(EventKind::other);
+constexpr auto kMaxKind = static_cast<uint8_t>(EventKind::api_error);  // the last kind
 constexpr auto kMaxCostSource = static_cast<uint8_t>(CostSource::computed);
 
 // The string fields in wire order, shared by encoder and decoder so they cannot drift.

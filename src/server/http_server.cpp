@@ -105,6 +105,7 @@ private:
         request.target = std::string(message.target());
         request.content_type = std::string(message[http::field::content_type]);
         request.authorization = std::string(message[http::field::authorization]);
+        request.content_encoding = std::string(message[http::field::content_encoding]);
         request.body = std::move(message.body());
         beast::error_code remote_ec;
         const auto remote = stream_.socket().remote_endpoint(remote_ec);

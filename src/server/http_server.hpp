@@ -22,6 +22,7 @@ struct HttpRequest {
     std::string target;  // path and query
     std::string content_type;
     std::string authorization;
+    std::string content_encoding;  // "gzip" for a compressed body
     std::string body;
     std::string remote;  // "127.0.0.1:53412"
 };

@@ -26,6 +26,9 @@
 #include "pipeline/store_writer.hpp"
 #include "server/http_server.hpp"
 #include "server/ingest_counters.hpp"
+#include "server/otlp_grpc_server.hpp"
+#include "server/otlp_http.hpp"
+#include "server/otlp_receiver.hpp"
 #include "server/session_importer.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -80,6 +83,11 @@ public:
             return make_error("listening on " + options_.hooks_host +
                               " (not loopback) requires --auth-token");
         }
+        if (options_.otlp_grpc && !is_loopback(options_.otlp_grpc_host) &&
+            options_.auth_token.empty()) {
+            return make_error("OTLP/gRPC on " + options_.otlp_grpc_host +
+                              " (not loopback) requires --auth-token");
+        }
         std::error_code ec;
         std::filesystem::create_directories(options_.data_dir, ec);
         if (ec) return make_error("cannot create " + options_.data_dir + ": " + ec.message());
@@ -106,6 +114,8 @@ public:
         auto queue = open_durable_queue(queue_options);
         if (!queue) return make_error("queue: " + queue.error().message);
         queue_ = std::move(*queue);
+
+        otlp_ = std::make_unique<OtlpReceiver>(*queue_, options_.max_tier, host_);
 
         auto dlq = open_dead_letter_queue(options_.data_dir + "/dlq");
         if (!dlq) return make_error("dead letter queue: " + dlq.error().message);
@@ -134,6 +144,17 @@ public:
             limits);
         if (!listener) return listener.error();
         listener_ = std::move(*listener);
+        if (options_.otlp_grpc) {
+            OtlpGrpcOptions grpc_options;
+            grpc_options.host = options_.otlp_grpc_host;
+            grpc_options.port = options_.otlp_grpc_port;
+            grpc_options.auth_token = options_.auth_token;
+            grpc_options.max_message_bytes =
+                static_cast<int>(std::min<uint64_t>(options_.max_body_bytes, INT32_MAX));
+            auto grpc = OtlpGrpcServer::start(grpc_options, *otlp_);
+            if (!grpc) return grpc.error();
+            otlp_grpc_ = std::move(*grpc);
+        }
 
         importer_->start();
         writer_->start();
@@ -149,10 +170,14 @@ public:
             .key("hooks_url")
             .value("http://" + listener_->address())
             .key("hooks")
-            .value(static_cast<int64_t>(listener_->port()))
-            .key("pid")
-            .value(static_cast<int64_t>(getpid()))
-            .end_object();
+            .value(static_cast<int64_t>(listener_->port()));
+        if (otlp_grpc_) {
+            w.key("otlp_grpc_url")
+                .value("http://" + otlp_grpc_->address())
+                .key("otlp_grpc")
+                .value(static_cast<int64_t>(otlp_grpc_->port()));
+        }
+        w.key("pid").value(static_cast<int64_t>(getpid())).end_object();
         const std::string where = w.str() + "\n";
         if (auto s = file_io::replace_file(options_.data_dir + "/serve.json", where, false); !s) {
             return s;
@@ -176,6 +201,9 @@ public:
     }
 
     [[nodiscard]] uint16_t hooks_port() const override { return listener_ ? listener_->port() : 0; }
+    [[nodiscard]] uint16_t otlp_grpc_port() const override {
+        return otlp_grpc_ ? otlp_grpc_->port() : 0;
+    }
 
     [[nodiscard]] std::string health_json() const override;
 
@@ -183,6 +211,8 @@ private:
     void shutdown() {
         if (shut_down_.exchange(true)) return;
         if (listener_) listener_->stop();
+        // Before the queue and the io threads: calls in flight finish (or fail) first.
+        if (otlp_grpc_) otlp_grpc_->stop();
         {
             std::lock_guard lock(spool_mutex_);
             stopping_ = true;
@@ -209,9 +239,22 @@ private:
             respond(HttpResponse{200, "application/json", health_json(), {}});
             return;
         }
-        if (path != "/v1/hooks") {
+        const auto otlp_signal = otlp_signal_for_path(path);
+        if (path != "/v1/hooks" && !otlp_signal) {
             respond(json_error(404, "no such endpoint: " + path +
-                                        " (this port serves POST /v1/hooks and GET /healthz)"));
+                                        " (this port serves POST /v1/hooks, POST /v1/logs, "
+                                        "/v1/metrics, /v1/traces and GET /healthz)"));
+            return;
+        }
+        if (otlp_signal) {
+            if (!options_.auth_token.empty() &&
+                request.authorization != "Bearer " + options_.auth_token) {
+                otlp_->refused(*otlp_signal, "unauthorized");
+                respond(json_error(401, "missing or wrong bearer token"));
+                return;
+            }
+            handle_otlp_http(*otlp_, *otlp_signal, std::move(request), std::move(respond),
+                             options_.max_body_bytes);
             return;
         }
         if (request.method != "POST") {
@@ -418,10 +461,12 @@ private:
     IngestCounters hook_counters_;
     std::unique_ptr<Store> store_;
     std::unique_ptr<DurableQueue> queue_;
+    std::unique_ptr<OtlpReceiver> otlp_;
     std::unique_ptr<DeadLetterQueue> dlq_;
     std::unique_ptr<SessionImporter> importer_;
     std::unique_ptr<StoreWriter> writer_;
     std::unique_ptr<HttpListener> listener_;
+    std::unique_ptr<OtlpGrpcServer> otlp_grpc_;
     std::vector<std::thread> io_threads_;
     simdjson::dom::parser parser_;  // writer thread only
 
@@ -469,7 +514,9 @@ std::string ServeAppImpl::health_json() const {
         .value(static_cast<int64_t>(getpid()))
         .key("uptime_s")
         .value((now_us() - started_) / 1'000'000);
-    w.key("listen").begin_object().key("hooks").value(listener_->address()).end_object();
+    w.key("listen").begin_object().key("hooks").value(listener_->address());
+    if (otlp_grpc_) w.key("otlp_grpc").value(otlp_grpc_->address());
+    w.end_object();
     w.key("store")
         .begin_object()
         .key("engine")
@@ -543,6 +590,33 @@ std::string ServeAppImpl::health_json() const {
         .key("malformed")
         .value(http.malformed)
         .end_object();
+    w.key("otlp").begin_object();
+    for (const OtlpSignal signal : {OtlpSignal::logs, OtlpSignal::metrics, OtlpSignal::traces}) {
+        const IngestCounters::Snapshot counts = otlp_->counters(signal);
+        w.key(to_string(signal)).begin_object();
+        w.key("requests").value(otlp_->requests(signal));
+        w.key("accepted").value(counts.accepted).key("rejected").value(counts.rejected);
+        w.key("rejected_by_reason").begin_object();
+        for (const auto& [reason, n] : counts.by_reason) w.key(reason).value(n);
+        w.end_object().end_object();
+    }
+    w.key("dropped_attributes").value(otlp_->dropped_attributes());
+    w.key("redactions").value(otlp_->redactions());
+    if (otlp_grpc_) {
+        const OtlpGrpcStats grpc = otlp_grpc_->stats();
+        w.key("grpc")
+            .begin_object()
+            .key("calls")
+            .value(grpc.calls)
+            .key("invalid")
+            .value(grpc.invalid)
+            .key("unavailable")
+            .value(grpc.unavailable)
+            .key("unauthenticated")
+            .value(grpc.unauthenticated)
+            .end_object();
+    }
+    w.end_object();
     w.end_object();
     w.key("imports")
         .begin_object()

@@ -17,7 +17,9 @@ struct ServeOptions {
     std::string hooks_host = "127.0.0.1";
     uint16_t hooks_port = 8317;
     std::string auth_token;  // required for a non-loopback listener
-    std::string port_file;   // JSON {"hooks_url", "hooks": port, "pid"}, written once listening
+    // JSON {"hooks_url", "hooks": port, "otlp_grpc": port, "otlp_grpc_url", "pid"},
+    // written once listening.
+    std::string port_file;
     QueueSync queue_sync = QueueSync::every_commit;
     std::chrono::milliseconds sync_interval{0};
     uint8_t max_tier = 1;  // content above this tier is dropped at ingress
@@ -27,6 +29,10 @@ struct ServeOptions {
     int store_busy_timeout_ms = 250;
     std::chrono::milliseconds spool_poll{1000};
     uint64_t max_body_bytes = 32ull << 20;
+    // OTLP/gRPC listener; port 0: any free port. Disabled when otlp_grpc is false.
+    bool otlp_grpc = true;
+    std::string otlp_grpc_host = "127.0.0.1";
+    uint16_t otlp_grpc_port = 4717;
 };
 
 class ServeApp {
@@ -36,6 +42,7 @@ public:
     // Blocks until SIGINT/SIGTERM, then shuts down in order.
     virtual void run_until_signal() = 0;
     [[nodiscard]] virtual uint16_t hooks_port() const = 0;
+    [[nodiscard]] virtual uint16_t otlp_grpc_port() const = 0;  // 0 when disabled
     [[nodiscard]] virtual std::string health_json() const = 0;
 };
 

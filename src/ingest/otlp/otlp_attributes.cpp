@@ -1,0 +1,223 @@
+#include "ingest/otlp/otlp_attributes.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+
+#include "core/hex.hpp"
+#include "opentelemetry/proto/common/v1/common.pb.h"
+#include "pipeline/privacy/hook_fields.hpp"
+#include "pipeline/privacy/otel_fields.hpp"
+#include "pipeline/privacy/redaction.hpp"
+
+namespace agent_trace::otlp {
+namespace {
+
+constexpr int kMaxDepth = 8;  // nested arrays/maps deeper than this are cut
+
+std::string_view trimmed(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+// Whether an attribute this version does not know may be kept at `max_tier`.
+bool keep_unknown(std::string_view key, const AnyValue& value, uint8_t max_tier) {
+    if (max_tier >= 3) return true;
+    switch (value.value_case()) {
+        case AnyValue::kBoolValue:
+        case AnyValue::kIntValue:
+        case AnyValue::kDoubleValue:
+            return true;
+        case AnyValue::kStringValue:
+            return privacy::looks_like_metadata_string(key, value.string_value());
+        default:
+            return false;  // arrays, maps, bytes: may hold anything
+    }
+}
+
+// Keys agent-trace writes into attrs itself; an attribute of the same name is kept as "attr.<key>".
+constexpr std::array<std::string_view, 20> kReservedKeys{
+    "signal",         "event",    "scope",  "sequence",    "severity", "trace_id",    "span_id",
+    "parent_span_id", "resource", "metric", "metric_type", "value",    "unit",        "temporality",
+    "monotonic",      "start_ts", "series", "count",       "span",     "span_status",
+};
+
+bool is_reserved_key(std::string_view key) {
+    for (const std::string_view reserved : kReservedKeys) {
+        if (key == reserved) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+std::string scalar_text(const AnyValue& value) {
+    switch (value.value_case()) {
+        case AnyValue::kStringValue:
+            return value.string_value();
+        case AnyValue::kBoolValue:
+            return value.bool_value() ? "true" : "false";
+        case AnyValue::kIntValue:
+            return std::to_string(value.int_value());
+        case AnyValue::kDoubleValue:
+            return fmt::format("{}", value.double_value());
+        default:
+            return {};
+    }
+}
+
+std::string_view as_view(const AnyValue& value) {
+    return value.value_case() == AnyValue::kStringValue ? std::string_view(value.string_value())
+                                                        : std::string_view{};
+}
+
+std::optional<int64_t> as_int(const AnyValue& value) {
+    switch (value.value_case()) {
+        case AnyValue::kIntValue:
+            return value.int_value();
+        case AnyValue::kDoubleValue: {
+            const double d = value.double_value();
+            if (!std::isfinite(d) || std::fabs(d) > 9.0e18) return std::nullopt;
+            return static_cast<int64_t>(std::llround(d));
+        }
+        case AnyValue::kStringValue: {
+            const std::string_view s = trimmed(value.string_value());
+            int64_t n = 0;
+            auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+            if (ec == std::errc() && end == s.data() + s.size()) return n;
+            double d = 0;
+            auto [dend, dec] = std::from_chars(s.data(), s.data() + s.size(), d);
+            if (dec == std::errc() && dend == s.data() + s.size() && std::isfinite(d) &&
+                std::fabs(d) < 9.0e18) {
+                return static_cast<int64_t>(std::llround(d));
+            }
+            return std::nullopt;
+        }
+        default:
+            return std::nullopt;
+    }
+}
+
+std::optional<double> as_double(const AnyValue& value) {
+    switch (value.value_case()) {
+        case AnyValue::kDoubleValue:
+            return std::isfinite(value.double_value()) ? std::optional(value.double_value())
+                                                       : std::nullopt;
+        case AnyValue::kIntValue:
+            return static_cast<double>(value.int_value());
+        case AnyValue::kStringValue: {
+            const std::string_view s = trimmed(value.string_value());
+            double d = 0;
+            auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+            if (ec == std::errc() && end == s.data() + s.size() && std::isfinite(d)) return d;
+            return std::nullopt;
+        }
+        default:
+            return std::nullopt;
+    }
+}
+
+std::optional<bool> as_bool(const AnyValue& value) {
+    switch (value.value_case()) {
+        case AnyValue::kBoolValue:
+            return value.bool_value();
+        case AnyValue::kIntValue:
+            return value.int_value() != 0;
+        case AnyValue::kStringValue: {
+            const std::string_view s = trimmed(value.string_value());
+            if (s == "true" || s == "True" || s == "TRUE" || s == "1") return true;
+            if (s == "false" || s == "False" || s == "FALSE" || s == "0") return false;
+            return std::nullopt;
+        }
+        default:
+            return std::nullopt;
+    }
+}
+
+void write_number(JsonWriter& out, double value) {
+    if (!std::isfinite(value)) {
+        out.null();
+        return;
+    }
+    char buffer[32];
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out.raw(ec == std::errc() ? std::string_view(buffer, end - buffer) : std::string_view("0"));
+}
+
+std::string id_hex(std::string_view bytes) { return to_hex(bytes); }
+
+void AttributeWriter::write(std::string_view key, const AnyValue& value) {
+    const uint8_t tier = privacy::otel_attribute_tier(key);
+    const bool keep = tier == 0 ? keep_unknown(key, value, max_tier_) : tier <= max_tier_;
+    if (!keep) {
+        ++decoded_.dropped_attributes;
+        return;
+    }
+    // Names agent-trace itself writes into attrs stay unambiguous.
+    if (is_reserved_key(key)) {
+        out_.key("attr." + std::string(key));
+    } else {
+        out_.key(key);
+    }
+    write_value(value, 0);
+}
+
+void AttributeWriter::write_string(std::string_view text) {
+    privacy::RedactionCounts counts;
+    if (privacy::redact(text, scratch_, counts)) {
+        decoded_.redactions += counts.total();
+        out_.value(std::string_view(scratch_));
+    } else {
+        out_.value(text);
+    }
+}
+
+void AttributeWriter::write_value(const AnyValue& value, int depth) {
+    switch (value.value_case()) {
+        case AnyValue::kStringValue:
+            write_string(value.string_value());
+            return;
+        case AnyValue::kBoolValue:
+            out_.value(value.bool_value());
+            return;
+        case AnyValue::kIntValue:
+            out_.value(static_cast<int64_t>(value.int_value()));
+            return;
+        case AnyValue::kDoubleValue:
+            write_number(out_, value.double_value());
+            return;
+        case AnyValue::kBytesValue:
+            out_.value(to_hex(value.bytes_value()));
+            return;
+        case AnyValue::kArrayValue:
+            if (depth >= kMaxDepth) {
+                out_.null();
+                return;
+            }
+            out_.begin_array();
+            for (const AnyValue& item : value.array_value().values()) write_value(item, depth + 1);
+            out_.end_array();
+            return;
+        case AnyValue::kKvlistValue:
+            if (depth >= kMaxDepth) {
+                out_.null();
+                return;
+            }
+            out_.begin_object();
+            for (const auto& kv : value.kvlist_value().values()) {
+                out_.key(kv.key());
+                write_value(kv.value(), depth + 1);
+            }
+            out_.end_object();
+            return;
+        case AnyValue::VALUE_NOT_SET:
+            out_.null();
+            return;
+    }
+    out_.null();
+}
+
+}  // namespace agent_trace::otlp

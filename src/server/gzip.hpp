@@ -1,0 +1,23 @@
+#pragma once
+// Inflating request bodies (Content-Encoding: gzip / deflate) with a hard cap on the
+// inflated size, so a small compressed body cannot expand into gigabytes.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace agent_trace::server {
+
+struct InflateResult {
+    enum class Code : unsigned char { ok, too_large, corrupt };
+    Code code = Code::ok;
+    std::string data;
+    std::string message;
+};
+
+// `gzip` and `deflate` (zlib) framing are both detected from the header.
+InflateResult inflate_body(std::string_view compressed, size_t max_bytes);
+
+// For tests and clients of ours: gzip-compress.
+std::string gzip_compress(std::string_view data);
+
+}  // namespace agent_trace::server

@@ -1,0 +1,134 @@
+#include "server/otlp_receiver.hpp"
+
+#include <google/protobuf/arena.h>
+
+#include "core/time.hpp"
+#include "ingest/otlp/otlp_logs.hpp"
+#include "ingest/otlp/otlp_metrics.hpp"
+#include "ingest/otlp/otlp_traces.hpp"
+#include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "pipeline/event_codec.hpp"
+#include "pipeline/queue/durable_queue.hpp"
+
+namespace agent_trace::server {
+namespace {
+
+namespace collector = opentelemetry::proto::collector;
+
+// A low-cardinality name for a record-level refusal (the counters' key).
+std::string rejection_class(const std::string& message) {
+    if (message.find("session_id") != std::string::npos) return "missing_session_id";
+    if (message.find("no value") != std::string::npos ||
+        message.find("no data") != std::string::npos) {
+        return "no_value";
+    }
+    if (message.find("trace_id") != std::string::npos) return "invalid_span_id";
+    if (message.find("ts is outside") != std::string::npos) return "timestamp_out_of_range";
+    if (message.find("name") != std::string::npos) return "missing_name";
+    return "invalid_record";
+}
+
+template <class Request>
+Result<otlp::OtlpDecoded> parse_and_decode(
+    const OtlpParse& parse, const otlp::OtlpDecodeOptions& options,
+    otlp::OtlpDecoded (*decode)(const Request&, const otlp::OtlpDecodeOptions&)) {
+    google::protobuf::Arena arena;
+    auto* request = google::protobuf::Arena::CreateMessage<Request>(&arena);
+    if (auto s = parse(*request); !s) return s.error();
+    return decode(*request, options);
+}
+
+}  // namespace
+
+OtlpReceiver::OtlpReceiver(DurableQueue& queue, uint8_t max_tier, std::string host)
+    : queue_(queue), max_tier_(max_tier), host_(std::move(host)) {}
+
+void OtlpReceiver::ingest(OtlpSignal signal, const OtlpParse& parse, OtlpDone done) {
+    requests_[static_cast<size_t>(signal)].fetch_add(1, std::memory_order_relaxed);
+    otlp::OtlpDecodeOptions options;
+    options.max_tier = max_tier_;
+    options.host = host_;
+    options.now = now_us();
+    Result<otlp::OtlpDecoded> decoded = make_error("unknown signal");
+    switch (signal) {
+        case OtlpSignal::logs:
+            decoded = parse_and_decode<collector::logs::v1::ExportLogsServiceRequest>(
+                parse, options, &otlp::decode_logs);
+            break;
+        case OtlpSignal::metrics:
+            decoded = parse_and_decode<collector::metrics::v1::ExportMetricsServiceRequest>(
+                parse, options, &otlp::decode_metrics);
+            break;
+        case OtlpSignal::traces:
+            decoded = parse_and_decode<collector::trace::v1::ExportTraceServiceRequest>(
+                parse, options, &otlp::decode_traces);
+            break;
+    }
+    IngestCounters& counters = counters_of(signal);
+    if (!decoded) {
+        counters.rejected("malformed_request");
+        done(OtlpOutcome{OtlpOutcome::Code::invalid_argument, 0, 0, decoded.error().message});
+        return;
+    }
+    dropped_attributes_.fetch_add(decoded->dropped_attributes, std::memory_order_relaxed);
+    redactions_.fetch_add(decoded->redactions, std::memory_order_relaxed);
+    if (decoded->rejected != 0)
+        counters.rejected(rejection_class(decoded->rejection), decoded->rejected);
+
+    OtlpOutcome outcome;
+    outcome.rejected = decoded->rejected;
+    outcome.message = decoded->rejection;
+    const uint64_t n = decoded->events.size();
+    if (n == 0) {
+        done(std::move(outcome));
+        return;
+    }
+    std::vector<std::string> payloads(n);
+    std::vector<std::string_view> views(n);
+    for (size_t i = 0; i < n; ++i) {
+        encode_event(decoded->events[i], payloads[i]);
+        views[i] = payloads[i];
+    }
+    auto lsn = queue_.append(views);
+    if (!lsn) {
+        counters.rejected("queue_unavailable", n);
+        done(OtlpOutcome{OtlpOutcome::Code::unavailable, 0, decoded->rejected,
+                         "queue unavailable: " + lsn.error().message});
+        return;
+    }
+    outcome.accepted = n;
+    queue_.when_durable(*lsn, [&counters, n, outcome = std::move(outcome),
+                               done = std::move(done)](const Status& status) mutable {
+        if (!status) {
+            counters.rejected("queue_unavailable", n);
+            done(OtlpOutcome{OtlpOutcome::Code::unavailable, 0, outcome.rejected,
+                             "queue sync failed: " + status.error().message});
+            return;
+        }
+        counters.accepted(n);
+        done(std::move(outcome));
+    });
+}
+
+void OtlpReceiver::refused(OtlpSignal signal, const std::string& reason) {
+    requests_[static_cast<size_t>(signal)].fetch_add(1, std::memory_order_relaxed);
+    counters_of(signal).rejected(reason);
+}
+
+IngestCounters::Snapshot OtlpReceiver::counters(OtlpSignal signal) const {
+    return counters_[static_cast<size_t>(signal)].snapshot();
+}
+
+uint64_t OtlpReceiver::requests(OtlpSignal signal) const {
+    return requests_[static_cast<size_t>(signal)].load(std::memory_order_relaxed);
+}
+
+uint64_t OtlpReceiver::dropped_attributes() const {
+    return dropped_attributes_.load(std::memory_order_relaxed);
+}
+
+uint64_t OtlpReceiver::redactions() const { return redactions_.load(std::memory_order_relaxed); }
+
+}  // namespace agent_trace::server
