@@ -22,6 +22,7 @@ class Server:
         self.extra = list(extra)
         self.proc = None
         self.port = None
+        self.grpc_port = None
         self.log_path = os.path.join(os.path.dirname(data_dir.rstrip("/")) or ".",
                                      f"serve-{os.path.basename(data_dir)}.log")
 
@@ -32,7 +33,7 @@ class Server:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [self.binary, "--data-dir", self.data_dir, "serve", "--hooks-listen", "127.0.0.1:0",
-             "--port-file", port_file, *self.extra],
+             "--otlp-grpc-listen", "127.0.0.1:0", "--port-file", port_file, *self.extra],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
         log.close()
         deadline = time.monotonic() + timeout
@@ -43,6 +44,7 @@ class Server:
                 with open(port_file) as f:
                     info = json.load(f)
                 self.port = info["hooks"]
+                self.grpc_port = info.get("otlp_grpc")
                 return self
             except (OSError, ValueError, KeyError):
                 time.sleep(0.05)
