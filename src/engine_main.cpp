@@ -45,6 +45,7 @@ int run(int argc, char** argv) {
     cli::add_dlq_command(app, globals, exit_code);
     cli::add_init_command(app, globals, exit_code);
     cli::add_status_command(app, globals, exit_code);
+    cli::add_metrics_command(app, globals, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

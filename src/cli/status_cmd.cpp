@@ -507,26 +507,37 @@ std::string render_server(const ServerProbe& s) {
                                 ? ""
                                 : " (at " + *s.text("/writer/last_error_at") + ")");
     }
-    if (s.integer("/ingest/hooks/accepted") || s.integer("/ingest/hooks/rejected")) {
+    // One line per ingress that has seen traffic: accepted, rejected and why.
+    const std::pair<const char*, std::vector<const char*>> ingresses[] = {
+        {"hooks in  ", {"ingest", "hooks"}},
+        {"otlp logs ", {"ingest", "otlp", "logs"}},
+        {"otlp metr.", {"ingest", "otlp", "metrics"}},
+        {"otlp spans", {"ingest", "otlp", "traces"}},
+    };
+    for (const auto& [label, path] : ingresses) {
+        const Json* node = &*s.health;
+        for (const char* step : path) {
+            if (node == nullptr || !node->is_object()) break;
+            const auto it = node->find(step);
+            node = it == node->end() ? nullptr : &*it;
+        }
+        if (node == nullptr || !node->is_object()) continue;
+        const auto number = [&](const char* key) -> int64_t {
+            const auto it = node->find(key);
+            return it != node->end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+        };
+        if (number("accepted") == 0 && number("rejected") == 0) continue;
         std::string reasons;
-        if (const auto* by_reason = [&]() -> const Json* {
-                const auto ingest = s.health->find("ingest");
-                if (ingest == s.health->end() || !ingest->is_object()) return nullptr;
-                const auto hooks = ingest->find("hooks");
-                if (hooks == ingest->end() || !hooks->is_object()) return nullptr;
-                const auto reasons_it = hooks->find("rejected_by_reason");
-                return reasons_it != hooks->end() && reasons_it->is_object() ? &*reasons_it
-                                                                             : nullptr;
-            }()) {
+        if (const auto it = node->find("rejected_by_reason");
+            it != node->end() && it->is_object()) {
             std::vector<std::string> parts;
-            for (const auto& [reason, n] : by_reason->items()) {
+            for (const auto& [reason, n] : it->items()) {
                 parts.push_back(reason + " " + (n.is_number() ? n.dump() : "?"));
             }
             if (!parts.empty()) reasons = fmt::format(" ({})", fmt::join(parts, ", "));
         }
-        text += fmt::format("  hooks in   {} accepted, {} rejected{}\n",
-                            number_or_unknown(s.integer("/ingest/hooks/accepted")),
-                            number_or_unknown(s.integer("/ingest/hooks/rejected")), reasons);
+        text += fmt::format("  {} {} accepted, {} rejected{}\n", label, number("accepted"),
+                            number("rejected"), reasons);
     }
     if (s.integer("/spool/drained_total").value_or(0) > 0 ||
         s.integer("/spool/malformed").value_or(0) > 0) {

@@ -90,12 +90,40 @@ public:
     virtual Result<std::vector<SourceActivity>> source_activity(TimestampUs since) = 0;
 };
 
+// One OpenTelemetry metric data point (kind=metric, source=otel), as the metric
+// totals need it. Views are valid during the callback.
+struct MetricPoint {
+    TimestampUs ts = 0;
+    TimestampUs start_ts = 0;      // cumulative points: the running total counts from here
+    std::string_view metric;       // "claude_code.cost.usage"
+    std::string_view series;       // metric + resource + point attributes, hashed
+    std::string_view temporality;  // "delta", "cumulative", "unspecified"
+    std::string_view session_id;
+    std::string_view model;
+    std::string_view type;  // the point's `type` attribute (input, output, added, cli ...)
+    double value = 0;
+};
+
+struct MetricFilter {
+    std::optional<TimestampUs> until;  // exclusive; earlier points are all returned (baselines)
+    std::string session_id;            // empty: all
+};
+
+class MetricReader {
+public:
+    virtual ~MetricReader() = default;
+    // Points in time order (ts, then storage order).
+    virtual Status scan_metric_points(const MetricFilter& filter,
+                                      const std::function<void(const MetricPoint&)>& visit) = 0;
+};
+
 // The embedded store implements every role.
 class Store : public ImportSink,
               public CheckpointSource,
               public UsageReader,
               public EventSink,
-              public ActivityReader {
+              public ActivityReader,
+              public MetricReader {
 public:
     [[nodiscard]] virtual std::string describe() const = 0;
 };

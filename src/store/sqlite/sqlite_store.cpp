@@ -281,6 +281,38 @@ public:
         return out;
     }
 
+    Status scan_metric_points(const MetricFilter& filter,
+                              const std::function<void(const MetricPoint&)>& visit) override {
+        std::string sql =
+            "SELECT ts, json_extract(attrs, '$.start_ts'), json_extract(attrs, '$.metric'), "
+            "json_extract(attrs, '$.series'), json_extract(attrs, '$.temporality'), session_id, "
+            "model, json_extract(attrs, '$.type'), json_extract(attrs, '$.value') "
+            "FROM events WHERE kind = 'metric' AND source = 'otel'";
+        if (filter.until) sql += " AND ts < ?1";
+        if (!filter.session_id.empty()) sql += " AND session_id = ?2";
+        sql += " ORDER BY ts, rowid";
+        auto stmt = Statement::prepare(db_.get(), sql.c_str());
+        if (!stmt) return stmt.error();
+        if (filter.until) stmt->bind_int(1, *filter.until);
+        if (!filter.session_id.empty()) stmt->bind_text(2, filter.session_id);
+        int rc = 0;
+        while ((rc = stmt->step()) == SQLITE_ROW) {
+            MetricPoint p;
+            p.ts = stmt->column_int(0);
+            p.start_ts = stmt->column_int(1);
+            p.metric = stmt->column_text(2);
+            p.series = stmt->column_text(3);
+            p.temporality = stmt->column_text(4);
+            p.session_id = stmt->column_text(5);
+            p.model = stmt->column_text(6);
+            p.type = stmt->column_text(7);
+            p.value = stmt->column_double(8);
+            visit(p);
+        }
+        if (rc != SQLITE_DONE) return sqlite::error_from(db_.get(), "reading metric points");
+        return Ok{};
+    }
+
     ~SqliteStore() override {
         // Anything written but not committed is dropped: the next import redoes it.
         if (in_transaction_) (void)sqlite::exec(db_.get(), "ROLLBACK");
