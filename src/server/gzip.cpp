@@ -19,7 +19,16 @@ InflateResult inflate_body(std::string_view compressed, size_t max_bytes) {
     stream.avail_in = static_cast<uInt>(compressed.size());
     std::array<char, 64 * 1024> chunk{};
     int rc = Z_OK;
-    while (rc != Z_STREAM_END) {
+    while (true) {
+        if (rc == Z_STREAM_END) {
+            // Concatenated gzip members (RFC 1952 allows them) make one body.
+            if (stream.avail_in == 0) break;
+            if (inflateReset(&stream) != Z_OK) {
+                result.code = InflateResult::Code::corrupt;
+                result.message = "corrupt compressed body: bad member";
+                break;
+            }
+        }
         stream.next_out = reinterpret_cast<Bytef*>(chunk.data());
         stream.avail_out = static_cast<uInt>(chunk.size());
         rc = inflate(&stream, Z_NO_FLUSH);

@@ -80,8 +80,19 @@ private:
             stats_.too_large.fetch_add(1, std::memory_order_relaxed);
             keep_alive_ = false;
             linger_ = true;
-            write(json_error(
-                413, "body larger than " + std::to_string(limits_.max_body_bytes) + " bytes"));
+            const std::string message =
+                "body larger than " + std::to_string(limits_.max_body_bytes) + " bytes";
+            if (limits_.too_large_response) {
+                // The head was read: the owner answers in the endpoint's own format.
+                const auto& head = parser_->get();
+                HttpRequest request;
+                request.method = std::string(head.method_string());
+                request.target = std::string(head.target());
+                request.content_type = std::string(head[http::field::content_type]);
+                write(limits_.too_large_response(request, message));
+            } else {
+                write(json_error(413, message));
+            }
             return;
         }
         if (ec == http::error::header_limit) {

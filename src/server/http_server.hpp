@@ -45,6 +45,9 @@ struct HttpLimits {
     uint32_t max_header_bytes = 16u << 10;
     std::chrono::seconds idle_timeout{60};
     std::chrono::seconds request_timeout{30};
+    // Builds the 413 answer from the request head (no body) when set; else a JSON error.
+    std::function<HttpResponse(const HttpRequest& head, const std::string& message)>
+        too_large_response;
 };
 
 // Counts of what the listener itself refused (before any handler saw it).

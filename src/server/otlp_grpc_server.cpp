@@ -3,7 +3,9 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/proto_buffer_reader.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 
 #include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
@@ -18,6 +20,7 @@ namespace collector = opentelemetry::proto::collector;
 struct SharedState {
     OtlpReceiver& receiver;
     std::string auth_token;
+    size_t max_message_bytes = 0;
     std::atomic<uint64_t> calls{0};
     std::atomic<uint64_t> invalid{0};
     std::atomic<uint64_t> unavailable{0};
@@ -41,6 +44,15 @@ grpc::ServerUnaryReactor* export_call(SharedState& state, OtlpSignal signal,
                 grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "missing or wrong bearer token"));
             return reactor;
         }
+    }
+    // gRPC itself refuses only far larger messages (see start()): this one is counted.
+    if (request->Length() > state.max_message_bytes) {
+        state.receiver.refused(signal, "too_large");
+        reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                     "message of " + std::to_string(request->Length()) +
+                                         " bytes is larger than " +
+                                         std::to_string(state.max_message_bytes)));
+        return reactor;
     }
     // The request buffer lives until Finish; parsing happens inside ingest() before it returns.
     grpc::ByteBuffer* input = const_cast<grpc::ByteBuffer*>(request);
@@ -128,7 +140,7 @@ class OtlpGrpcServerImpl final : public OtlpGrpcServer {
 public:
     OtlpGrpcServerImpl(const OtlpGrpcOptions& options, OtlpReceiver& receiver)
         : options_(options),
-          state_{receiver, options.auth_token},
+          state_{receiver, options.auth_token, static_cast<size_t>(options.max_message_bytes)},
           logs_(state_),
           metrics_(state_),
           traces_(state_) {}
@@ -138,7 +150,10 @@ public:
         int bound_port = 0;
         builder.AddListeningPort(host_port(options_.host, options_.port),
                                  grpc::InsecureServerCredentials(), &bound_port);
-        builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+        // Up to 4x the limit reaches export_call, which refuses and counts it; beyond that
+        // gRPC refuses on its own (RESOURCE_EXHAUSTED as well, seen only by the client).
+        builder.SetMaxReceiveMessageSize(static_cast<int>(
+            std::min<int64_t>(int64_t{options_.max_message_bytes} * 4, INT32_MAX)));
         builder.SetMaxSendMessageSize(1 << 20);
         // No port sharing: a second server on the same port must fail, not split the traffic.
         builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);

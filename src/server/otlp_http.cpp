@@ -33,6 +33,14 @@ constexpr int kInvalidArgument = 3;
 constexpr int kResourceExhausted = 8;
 constexpr int kUnimplemented = 12;
 constexpr int kUnavailable = 14;
+constexpr int kUnauthenticated = 16;
+
+// Errors are answered in the request's encoding when it has a known one, else JSON.
+Encoding encoding_of(std::string_view content_type) {
+    const std::string media = lower_media_type(content_type);
+    return media == kProtobufType || media == "application/protobuf" ? Encoding::protobuf
+                                                                     : Encoding::json;
+}
 
 HttpResponse status_response(int http_status, Encoding encoding, int rpc_code,
                              std::string_view message) {
@@ -57,8 +65,20 @@ std::optional<OtlpSignal> otlp_signal_for_path(std::string_view path) {
     return std::nullopt;
 }
 
+HttpResponse otlp_too_large(OtlpReceiver& receiver, OtlpSignal signal, const HttpRequest& head,
+                            const std::string& message) {
+    receiver.refused(signal, "too_large");
+    return status_response(413, encoding_of(head.content_type), kResourceExhausted, message);
+}
+
 void handle_otlp_http(OtlpReceiver& receiver, OtlpSignal signal, HttpRequest&& request,
-                      Responder respond, size_t max_body_bytes) {
+                      Responder respond, size_t max_body_bytes, const std::string& auth_token) {
+    if (!auth_token.empty() && request.authorization != "Bearer " + auth_token) {
+        receiver.refused(signal, "unauthorized");
+        respond(status_response(401, encoding_of(request.content_type), kUnauthenticated,
+                                "missing or wrong bearer token"));
+        return;
+    }
     if (request.method != "POST") {
         receiver.refused(signal, "wrong_method");
         respond(status_response(405, Encoding::json, kUnimplemented,

@@ -18,7 +18,13 @@ class OtlpReceiver;
 // The signal a path serves ("/v1/logs" -> logs), if any.
 std::optional<OtlpSignal> otlp_signal_for_path(std::string_view path);
 
+// `auth_token`: when not empty, the request must carry "Authorization: Bearer <token>".
 void handle_otlp_http(OtlpReceiver& receiver, OtlpSignal signal, HttpRequest&& request,
-                      Responder respond, size_t max_body_bytes);
+                      Responder respond, size_t max_body_bytes, const std::string& auth_token);
+
+// The answer to a body over the limit (the listener refused it before the handler),
+// as a google.rpc.Status in the request's encoding; counted as too_large.
+HttpResponse otlp_too_large(OtlpReceiver& receiver, OtlpSignal signal, const HttpRequest& head,
+                            const std::string& message);
 
 }  // namespace agent_trace::server

@@ -136,6 +136,13 @@ public:
 
         HttpLimits limits;
         limits.max_body_bytes = options_.max_body_bytes;
+        limits.too_large_response = [this](const HttpRequest& head, const std::string& message) {
+            const std::string path = head.target.substr(0, head.target.find('?'));
+            if (const auto signal = otlp_signal_for_path(path)) {
+                return otlp_too_large(*otlp_, *signal, head, message);
+            }
+            return json_error(413, message);
+        };
         auto listener = HttpListener::bind(
             *io_, options_.hooks_host, options_.hooks_port,
             [this](HttpRequest&& request, Responder respond) {
@@ -247,14 +254,8 @@ private:
             return;
         }
         if (otlp_signal) {
-            if (!options_.auth_token.empty() &&
-                request.authorization != "Bearer " + options_.auth_token) {
-                otlp_->refused(*otlp_signal, "unauthorized");
-                respond(json_error(401, "missing or wrong bearer token"));
-                return;
-            }
             handle_otlp_http(*otlp_, *otlp_signal, std::move(request), std::move(respond),
-                             options_.max_body_bytes);
+                             options_.max_body_bytes, options_.auth_token);
             return;
         }
         if (request.method != "POST") {

@@ -96,3 +96,16 @@ TEST(Gzip, TruncatedInputIsCorrupt) {
 
 }  // namespace
 }  // namespace agent_trace::server
+
+namespace agent_trace::server {
+namespace {
+
+TEST(GzipMembers, ConcatenatedMembersInflateToTheWholeBody) {
+    const std::string body = gzip_compress("first part, ") + gzip_compress("second part");
+    const InflateResult result = inflate_body(body, 1 << 20);
+    ASSERT_EQ(result.code, InflateResult::Code::ok) << result.message;
+    EXPECT_EQ(result.data, "first part, second part");
+}
+
+}  // namespace
+}  // namespace agent_trace::server

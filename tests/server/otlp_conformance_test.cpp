@@ -494,13 +494,16 @@ TEST(OtlpConformance, OversizeMessagesAreResourceExhaustedOverGrpcAnd413OverHttp
     ASSERT_TRUE(big.SerializeToString(&bytes));
     const Reply reply = post(served.http_port(), "/v1/logs", bytes, kProtobuf);
     EXPECT_EQ(reply.status, 413) << reply.body;
+    // Refused by the listener before the body was read, still answered the OTLP way.
+    EXPECT_EQ(status_from_protobuf(reply.body).code, 8);  // RESOURCE_EXHAUSTED
     EXPECT_GE(served.health()["ingest"]["http"]["too_large"].GetUint64(), 1u);
     // A gzip body under the limit that inflates beyond it.
     const Reply bomb = post(served.http_port(), "/v1/logs", gzip_compress(bytes), kProtobuf,
                             {{"Content-Encoding", "gzip"}});
     EXPECT_EQ(bomb.status, 413) << bomb.body;
     EXPECT_EQ(status_from_protobuf(bomb.body).code, 8);  // RESOURCE_EXHAUSTED
-    EXPECT_EQ(served.rejected("logs", "too_large"), 1u);
+    // Every refusal is counted: two gRPC calls, the 413 and the inflated bomb.
+    EXPECT_EQ(served.rejected("logs", "too_large"), 4u);
     EXPECT_EQ(served.count("session_id = 'big'"), 0);
     expect_still_serving(served, "after-413");
 }
@@ -801,6 +804,7 @@ TEST(OtlpConformance, WithATokenCallsWithoutItAreUnauthenticated) {
     const Reply http =
         post(served.http_port(), "/v1/logs", to_json(logs_request(2, "auth")), kJson);
     EXPECT_EQ(http.status, 401);
+    EXPECT_NE(http.body.find("\"code\":16"), std::string::npos) << http.body;  // UNAUTHENTICATED
     EXPECT_EQ(served.rejected("logs", "unauthorized"), 3u);
     EXPECT_EQ(served.health()["ingest"]["otlp"]["grpc"]["unauthenticated"].GetUint64(), 2u);
     EXPECT_EQ(served.appended(), 0u);
