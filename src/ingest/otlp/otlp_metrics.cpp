@@ -156,6 +156,13 @@ OtlpDecoded decode_metrics(
                         decoded.reject("data point of \"" + metric.name() + "\" has no value");
                         continue;
                     }
+                    // The time is part of the point's id: without one, every export of the
+                    // series would look like a retry of the first and be dropped as a copy.
+                    if (point.time_unix_nano == 0) {
+                        decoded.reject("data point of \"" + metric.name() +
+                                       "\" has no time_unix_nano");
+                        continue;
+                    }
                     Event e;
                     e.source = Source::otel;
                     e.kind = EventKind::metric;

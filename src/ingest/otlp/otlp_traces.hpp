@@ -2,7 +2,7 @@
 // OTLP traces (Claude Code's beta tracing, reference §2.5) -> canonical events: one
 // Event per span, keyed by (trace_id, span_id), kind from the span name
 // (llm_request -> api_request, tool -> tool_end/tool_error, tool.blocked_on_user ->
-// permission, ...). Span events (tool content bodies) are kept at tier 3 only.
+// permission, ...). Span events (tool content bodies) are counted, never stored.
 #include "ingest/otlp/otlp_decoded.hpp"
 
 namespace opentelemetry::proto::collector::trace::v1 {

@@ -133,6 +133,21 @@ TEST(OtlpMetrics, ADataPointWithNoValueIsRejectedAndTheOthersKept) {
     EXPECT_EQ(string_at(parse_attrs(decoded.events[1].attrs), "type"), "cacheRead");
 }
 
+TEST(OtlpMetrics, ADataPointWithoutATimeIsRejectedNotMistakenForARetry) {
+    MetricsRequest request;
+    auto* metric = add_metric(request, "claude_code.cost.usage");
+    metric->mutable_sum()->set_aggregation_temporality(metrics::AGGREGATION_TEMPORALITY_DELTA);
+    add_point(*metric->mutable_sum()->mutable_data_points(), "s-1")->set_as_double(0.5);
+    auto* timeless = add_point(*metric->mutable_sum()->mutable_data_points(), "s-1");
+    timeless->set_as_double(0.25);
+    timeless->set_time_unix_nano(0);
+
+    const OtlpDecoded decoded = decode_metrics(request, options());
+    EXPECT_EQ(decoded.rejected, 1u);
+    EXPECT_NE(decoded.rejection.find("time_unix_nano"), std::string::npos) << decoded.rejection;
+    ASSERT_EQ(decoded.events.size(), 1u);
+}
+
 TEST(OtlpMetrics, MetricPointsNeedNoSession) {
     MetricsRequest request;
     auto* metric = add_metric(request, "claude_code.session.count");
