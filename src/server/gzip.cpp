@@ -17,7 +17,7 @@ InflateResult inflate_body(std::string_view compressed, size_t max_bytes) {
     }
     stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
     stream.avail_in = static_cast<uInt>(compressed.size());
-    std::array<char, 64 * 1024> chunk{};
+    std::array<char, size_t{64} * 1024> chunk{};
     int rc = Z_OK;
     while (true) {
         if (rc == Z_STREAM_END) {

@@ -207,7 +207,7 @@ public:
     BeastListener(asio::io_context& io, Handler handler, HttpLimits limits)
         : io_(io), acceptor_(asio::make_strand(io)), shared_(std::make_shared<ListenerShared>()) {
         shared_->handler = std::move(handler);
-        shared_->limits = limits;
+        shared_->limits = std::move(limits);
     }
 
     Status open(const std::string& host, uint16_t port) {

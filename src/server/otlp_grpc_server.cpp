@@ -55,7 +55,7 @@ grpc::ServerUnaryReactor* export_call(SharedState& state, OtlpSignal signal,
         return reactor;
     }
     // The request buffer lives until Finish; parsing happens inside ingest() before it returns.
-    grpc::ByteBuffer* input = const_cast<grpc::ByteBuffer*>(request);
+    auto* input = const_cast<grpc::ByteBuffer*>(request);
     OtlpParse parse = [input](google::protobuf::Message& message) -> Status {
         grpc::ProtoBufferReader reader(input);
         if (!reader.status().ok())
@@ -65,26 +65,38 @@ grpc::ServerUnaryReactor* export_call(SharedState& state, OtlpSignal signal,
         }
         return Ok{};
     };
-    state.receiver.ingest(signal, parse, [&state, reactor, response](OtlpOutcome outcome) {
-        switch (outcome.code) {
-            case OtlpOutcome::Code::invalid_argument:
-                state.invalid.fetch_add(1, std::memory_order_relaxed);
-                reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, outcome.message));
-                return;
-            case OtlpOutcome::Code::unavailable:
-                state.unavailable.fetch_add(1, std::memory_order_relaxed);
-                reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, outcome.message));
-                return;
-            case OtlpOutcome::Code::ok: {
-                const std::string bytes =
-                    export_response_protobuf(outcome.rejected, outcome.message);
-                grpc::Slice slice(bytes);
-                *response = grpc::ByteBuffer(&slice, 1);
-                reactor->Finish(grpc::Status::OK);
-                return;
+    // Logs are read in place from one piece of memory: gRPC's slice when the message came
+    // in one, else a copy of the slices (cheaper than parsing into protobuf objects).
+    grpc::Slice whole;
+    std::string_view protobuf;
+    if (signal == OtlpSignal::logs &&
+        (request->TrySingleSlice(&whole).ok() || request->DumpToSingleSlice(&whole).ok())) {
+        protobuf = std::string_view(reinterpret_cast<const char*>(whole.begin()), whole.size());
+    }
+    state.receiver.ingest(
+        signal, parse,
+        [&state, reactor, response](const OtlpOutcome& outcome) {
+            switch (outcome.code) {
+                case OtlpOutcome::Code::invalid_argument:
+                    state.invalid.fetch_add(1, std::memory_order_relaxed);
+                    reactor->Finish(
+                        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, outcome.message));
+                    return;
+                case OtlpOutcome::Code::unavailable:
+                    state.unavailable.fetch_add(1, std::memory_order_relaxed);
+                    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, outcome.message));
+                    return;
+                case OtlpOutcome::Code::ok: {
+                    const std::string bytes =
+                        export_response_protobuf(outcome.rejected, outcome.message);
+                    grpc::Slice slice(bytes);
+                    *response = grpc::ByteBuffer(&slice, 1);
+                    reactor->Finish(grpc::Status::OK);
+                    return;
+                }
             }
-        }
-    });
+        },
+        protobuf);
     return reactor;
 }
 

@@ -126,7 +126,8 @@ void handle_otlp_http(OtlpReceiver& receiver, OtlpSignal signal, HttpRequest&& r
         return Ok{};
     };
     receiver.ingest(
-        signal, parse, [signal, encoding, respond = std::move(respond)](OtlpOutcome outcome) {
+        signal, parse,
+        [signal, encoding, respond = std::move(respond)](const OtlpOutcome& outcome) {
             switch (outcome.code) {
                 case OtlpOutcome::Code::invalid_argument:
                     respond(status_response(400, encoding, kInvalidArgument, outcome.message));
@@ -151,7 +152,8 @@ void handle_otlp_http(OtlpReceiver& receiver, OtlpSignal signal, HttpRequest&& r
                     return;
                 }
             }
-        });
+        },
+        encoding == Encoding::protobuf ? std::string_view(body) : std::string_view{});
 }
 
 }  // namespace agent_trace::server
