@@ -281,7 +281,7 @@ private:
 Result<std::unique_ptr<HttpListener>> HttpListener::bind(asio::io_context& io,
                                                          const std::string& host, uint16_t port,
                                                          Handler handler, HttpLimits limits) {
-    auto listener = std::make_unique<BeastListener>(io, std::move(handler), limits);
+    auto listener = std::make_unique<BeastListener>(io, std::move(handler), std::move(limits));
     if (auto s = listener->open(host, port); !s) return s.error();
     return std::unique_ptr<HttpListener>(std::move(listener));
 }
