@@ -26,7 +26,7 @@ int run(int argc, char** argv) {
         "  agent-trace import                    # backfill ~/.claude/projects\n"
         "  agent-trace report daily --since 2026-11-01\n"
         "  agent-trace report session --json\n"
-        "  agent-trace metrics --by day             # Claude Code's own OTEL counters\n"
+        "  agent-trace metrics --by day          # Claude Code's own OTEL counters\n"
         "  agent-trace pricing list");
     cli::GlobalOptions globals;
     globals.data_dir = default_data_dir();
