@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace agent_trace {
 namespace {
@@ -38,11 +42,66 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
     return len;
 }
 
-}  // namespace
+bool plain_byte(unsigned char b) { return b >= 0x20 && b < 0x80 && b != '"' && b != '\\'; }
 
-void append_json_string(std::string& out, std::string_view text) {
-    out.push_back('"');
+// Flags (top bit of each byte) the bytes of w that are not plain_byte()s. SWAR: a
+// byte can be flagged wrongly only above a rightly flagged one, so the lowest flag is
+// always the first byte that needs escaping or a UTF-8 check.
+uint64_t special_bytes(uint64_t w) {
+    constexpr uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr uint64_t kHigh = 0x8080808080808080ULL;
+    const auto zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+    const uint64_t control = (w - kOnes * 0x20) & ~w & kHigh;  // < 0x20
+    const uint64_t quote = zero_byte(w ^ (kOnes * '"'));
+    const uint64_t backslash = zero_byte(w ^ (kOnes * '\\'));
+    return (w & kHigh) | control | quote | backslash;
+}
+
+// How many bytes at the start of `text` are copied as they are (printable ASCII other
+// than '"' and '\\'), eight at a time.
+size_t plain_prefix(std::string_view text) {
+    if constexpr (std::endian::native == std::endian::little) {
+        const char* p = text.data();
+        const size_t n = text.size();
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            uint64_t w = 0;
+            std::memcpy(&w, p + i, sizeof w);
+            if (const uint64_t flags = special_bytes(w); flags != 0) {
+                return i + static_cast<size_t>(std::countr_zero(flags)) / 8;
+            }
+        }
+        if (i == n) return n;
+        // The last 1-7 bytes in the low end of a word, zeros above them (flagged only
+        // after the real bytes): an overlapping load when the text is long enough.
+        const size_t rest = n - i;
+        uint64_t w = 0;
+        if (n >= 8) {
+            std::memcpy(&w, p + n - 8, sizeof w);
+            w >>= 8 * (8 - rest);
+        } else {
+            for (size_t k = 0; k < rest; ++k) {
+                w |= static_cast<uint64_t>(static_cast<unsigned char>(p[k])) << (8 * k);
+            }
+        }
+        const uint64_t flags = special_bytes(w);
+        return flags == 0 ? n : std::min(n, i + static_cast<size_t>(std::countr_zero(flags)) / 8);
+    } else {
+        size_t i = 0;
+        while (i < text.size() && plain_byte(static_cast<unsigned char>(text[i]))) ++i;
+        return i;
+    }
+}
+
+// Appends the escaped form of `text` (no quotes).
+void append_escaped(std::string& out, std::string_view text) {
     for (size_t i = 0; i < text.size();) {
+        const size_t run = i + plain_prefix(text.substr(i));
+        if (run != i) {
+            out.append(text.data() + i, run - i);
+            i = run;
+            if (i == text.size()) break;
+        }
         const auto c = static_cast<unsigned char>(text[i]);
         switch (c) {
             case '"':
@@ -84,8 +143,33 @@ void append_json_string(std::string& out, std::string_view text) {
         out.append(text.substr(i, len));
         i += len;
     }
-    out.push_back('"');
 }
+
+// '"' + text escaped + '"', then `suffix` unless it is '\0'. A short text that needs no
+// escaping (most keys and values) goes in with a single append.
+void append_quoted(std::string& out, std::string_view text, char suffix) {
+    constexpr size_t kShort = 64;
+    const size_t plain = plain_prefix(text);
+    if (plain == text.size() && text.size() <= kShort) {
+        char buffer[kShort + 3];
+        buffer[0] = '"';
+        std::memcpy(buffer + 1, text.data(), text.size());
+        size_t n = text.size() + 1;
+        buffer[n++] = '"';
+        if (suffix != '\0') buffer[n++] = suffix;
+        out.append(buffer, n);
+        return;
+    }
+    out.push_back('"');
+    out.append(text.data(), plain);
+    append_escaped(out, text.substr(plain));
+    out.push_back('"');
+    if (suffix != '\0') out.push_back(suffix);
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) { append_quoted(out, text, '\0'); }
 
 void JsonWriter::separate() {
     if (after_key_) {
@@ -94,14 +178,14 @@ void JsonWriter::separate() {
     }
     if (!first_in_scope_.empty()) {
         if (!first_in_scope_.back()) out_.push_back(',');
-        first_in_scope_.back() = false;
+        first_in_scope_.back() = 0;
     }
 }
 
 JsonWriter& JsonWriter::begin_object() {
     separate();
     out_.push_back('{');
-    first_in_scope_.push_back(true);
+    first_in_scope_.push_back(1);
     return *this;
 }
 
@@ -114,7 +198,7 @@ JsonWriter& JsonWriter::end_object() {
 JsonWriter& JsonWriter::begin_array() {
     separate();
     out_.push_back('[');
-    first_in_scope_.push_back(true);
+    first_in_scope_.push_back(1);
     return *this;
 }
 
@@ -126,8 +210,7 @@ JsonWriter& JsonWriter::end_array() {
 
 JsonWriter& JsonWriter::key(std::string_view name) {
     separate();
-    append_json_string(out_, name);
-    out_.push_back(':');
+    append_quoted(out_, name, ':');
     after_key_ = true;
     return *this;
 }

@@ -27,13 +27,20 @@ public:
     // Inserts already-serialised JSON verbatim.
     JsonWriter& raw(std::string_view json);
 
+    // Empties the writer for the next document, keeping the buffer's capacity.
+    void clear() {
+        out_.clear();
+        first_in_scope_.clear();
+        after_key_ = false;
+    }
+
     [[nodiscard]] const std::string& str() const { return out_; }
     std::string take() { return std::move(out_); }
 
 private:
     void separate();
     std::string out_;
-    std::vector<bool> first_in_scope_;
+    std::vector<char> first_in_scope_;  // not vector<bool>: this is read for every value
     bool after_key_ = false;
 };
 

@@ -45,7 +45,8 @@ Result<otlp::OtlpDecoded> parse_and_decode(
 OtlpReceiver::OtlpReceiver(DurableQueue& queue, uint8_t max_tier, std::string host)
     : queue_(queue), max_tier_(max_tier), host_(std::move(host)) {}
 
-void OtlpReceiver::ingest(OtlpSignal signal, const OtlpParse& parse, OtlpDone done) {
+void OtlpReceiver::ingest(OtlpSignal signal, const OtlpParse& parse, OtlpDone done,
+                          std::string_view protobuf) {
     requests_[static_cast<size_t>(signal)].fetch_add(1, std::memory_order_relaxed);
     otlp::OtlpDecodeOptions options;
     options.max_tier = max_tier_;
@@ -54,6 +55,12 @@ void OtlpReceiver::ingest(OtlpSignal signal, const OtlpParse& parse, OtlpDone do
     Result<otlp::OtlpDecoded> decoded = make_error("unknown signal");
     switch (signal) {
         case OtlpSignal::logs:
+            if (!protobuf.empty()) {
+                if (auto in_place = otlp::decode_logs_protobuf(protobuf, options)) {
+                    decoded = std::move(*in_place);
+                    break;
+                }
+            }
             decoded = parse_and_decode<collector::logs::v1::ExportLogsServiceRequest>(
                 parse, options, &otlp::decode_logs);
             break;
@@ -85,11 +92,19 @@ void OtlpReceiver::ingest(OtlpSignal signal, const OtlpParse& parse, OtlpDone do
         done(std::move(outcome));
         return;
     }
-    std::vector<std::string> payloads(n);
-    std::vector<std::string_view> views(n);
+    // All records encoded back to back into one buffer: one allocation, not one per record.
+    size_t estimate = 0;
+    for (const Event& e : decoded->events) estimate += e.attrs.size() + 256;
+    std::string encoded;
+    encoded.reserve(estimate);
+    std::vector<size_t> ends(n);
     for (size_t i = 0; i < n; ++i) {
-        encode_event(decoded->events[i], payloads[i]);
-        views[i] = payloads[i];
+        encode_event(decoded->events[i], encoded);
+        ends[i] = encoded.size();
+    }
+    std::vector<std::string_view> views(n);
+    for (size_t i = 0, begin = 0; i < n; begin = ends[i], ++i) {
+        views[i] = std::string_view(encoded).substr(begin, ends[i] - begin);
     }
     auto lsn = queue_.append(views);
     if (!lsn) {

@@ -44,7 +44,10 @@ class OtlpReceiver {
 public:
     OtlpReceiver(DurableQueue& queue, uint8_t max_tier, std::string host);
 
-    void ingest(OtlpSignal signal, const OtlpParse& parse, OtlpDone done);
+    // `protobuf`: the request's protobuf bytes when the listener has them in one piece;
+    // logs are then read in place (otlp::decode_logs_protobuf), `parse` being the fallback.
+    void ingest(OtlpSignal signal, const OtlpParse& parse, OtlpDone done,
+                std::string_view protobuf = {});
 
     // Records accepted/rejected per signal, by reason (decode errors count one per request).
     [[nodiscard]] IngestCounters::Snapshot counters(OtlpSignal signal) const;

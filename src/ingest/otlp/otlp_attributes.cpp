@@ -24,14 +24,15 @@ std::string_view trimmed(std::string_view s) {
 }
 
 // Whether an attribute this version does not know may be kept at `max_tier`.
-bool keep_unknown(std::string_view key, const AnyValue& value, uint8_t max_tier) {
+template <class Value>
+bool keep_unknown(std::string_view key, const Value& value, uint8_t max_tier) {
     if (max_tier >= 3) return true;
     switch (value.value_case()) {
-        case AnyValue::kBoolValue:
-        case AnyValue::kIntValue:
-        case AnyValue::kDoubleValue:
+        case Value::kBoolValue:
+        case Value::kIntValue:
+        case Value::kDoubleValue:
             return true;
-        case AnyValue::kStringValue:
+        case Value::kStringValue:
             return privacy::looks_like_metadata_string(key, value.string_value());
         default:
             return false;  // arrays, maps, bytes: may hold anything
@@ -45,7 +46,25 @@ constexpr std::array<std::string_view, 20> kReservedKeys{
     "monotonic",      "start_ts", "series", "count",       "span",     "span_status",
 };
 
+// Lengths and first letters of the reserved keys: most keys are ruled out by these.
+constexpr uint32_t kReservedLengths = [] {
+    uint32_t mask = 0;
+    for (const std::string_view reserved : kReservedKeys) mask |= 1U << reserved.size();
+    return mask;
+}();
+constexpr std::array<bool, 256> kReservedFirst = [] {
+    std::array<bool, 256> first{};
+    for (const std::string_view reserved : kReservedKeys) {
+        first[static_cast<unsigned char>(reserved.front())] = true;
+    }
+    return first;
+}();
+
 bool is_reserved_key(std::string_view key) {
+    if (key.empty() || key.size() >= 32 || ((kReservedLengths >> key.size()) & 1U) == 0 ||
+        !kReservedFirst[static_cast<unsigned char>(key.front())]) {
+        return false;
+    }
     for (const std::string_view reserved : kReservedKeys) {
         if (key == reserved) return true;
     }
@@ -74,16 +93,19 @@ std::string_view as_view(const AnyValue& value) {
                                                         : std::string_view{};
 }
 
-std::optional<int64_t> as_int(const AnyValue& value) {
+namespace {
+
+template <class Value>
+std::optional<int64_t> int_of(const Value& value) {
     switch (value.value_case()) {
-        case AnyValue::kIntValue:
+        case Value::kIntValue:
             return value.int_value();
-        case AnyValue::kDoubleValue: {
+        case Value::kDoubleValue: {
             const double d = value.double_value();
             if (!std::isfinite(d) || std::fabs(d) > 9.0e18) return std::nullopt;
             return static_cast<int64_t>(std::llround(d));
         }
-        case AnyValue::kStringValue: {
+        case Value::kStringValue: {
             const std::string_view s = trimmed(value.string_value());
             int64_t n = 0;
             auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
@@ -101,14 +123,15 @@ std::optional<int64_t> as_int(const AnyValue& value) {
     }
 }
 
-std::optional<double> as_double(const AnyValue& value) {
+template <class Value>
+std::optional<double> double_of(const Value& value) {
     switch (value.value_case()) {
-        case AnyValue::kDoubleValue:
+        case Value::kDoubleValue:
             return std::isfinite(value.double_value()) ? std::optional(value.double_value())
                                                        : std::nullopt;
-        case AnyValue::kIntValue:
+        case Value::kIntValue:
             return static_cast<double>(value.int_value());
-        case AnyValue::kStringValue: {
+        case Value::kStringValue: {
             const std::string_view s = trimmed(value.string_value());
             double d = 0;
             auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
@@ -120,13 +143,14 @@ std::optional<double> as_double(const AnyValue& value) {
     }
 }
 
-std::optional<bool> as_bool(const AnyValue& value) {
+template <class Value>
+std::optional<bool> bool_of(const Value& value) {
     switch (value.value_case()) {
-        case AnyValue::kBoolValue:
+        case Value::kBoolValue:
             return value.bool_value();
-        case AnyValue::kIntValue:
+        case Value::kIntValue:
             return value.int_value() != 0;
-        case AnyValue::kStringValue: {
+        case Value::kStringValue: {
             const std::string_view s = trimmed(value.string_value());
             if (s == "true" || s == "True" || s == "TRUE" || s == "1") return true;
             if (s == "false" || s == "False" || s == "FALSE" || s == "0") return false;
@@ -136,6 +160,15 @@ std::optional<bool> as_bool(const AnyValue& value) {
             return std::nullopt;
     }
 }
+
+}  // namespace
+
+std::optional<int64_t> as_int(const AnyValue& value) { return int_of(value); }
+std::optional<int64_t> as_int(const AnyView& value) { return int_of(value); }
+std::optional<double> as_double(const AnyValue& value) { return double_of(value); }
+std::optional<double> as_double(const AnyView& value) { return double_of(value); }
+std::optional<bool> as_bool(const AnyValue& value) { return bool_of(value); }
+std::optional<bool> as_bool(const AnyView& value) { return bool_of(value); }
 
 void write_number(JsonWriter& out, double value) {
     if (!std::isfinite(value)) {
@@ -149,7 +182,12 @@ void write_number(JsonWriter& out, double value) {
 
 std::string id_hex(std::string_view bytes) { return to_hex(bytes); }
 
-void AttributeWriter::write(std::string_view key, const AnyValue& value) {
+void AttributeWriter::write(std::string_view key, const AnyValue& value) { write_kept(key, value); }
+
+void AttributeWriter::write(std::string_view key, const AnyView& value) { write_kept(key, value); }
+
+template <class Value>
+void AttributeWriter::write_kept(std::string_view key, const Value& value) {
     const uint8_t tier = privacy::otel_attribute_tier(key);
     const bool keep = tier == 0 ? keep_unknown(key, value, max_tier_) : tier <= max_tier_;
     if (!keep) {
@@ -175,33 +213,34 @@ void AttributeWriter::write_string(std::string_view text) {
     }
 }
 
-void AttributeWriter::write_value(const AnyValue& value, int depth) {
+template <class Value>
+void AttributeWriter::write_value(const Value& value, int depth) {
     switch (value.value_case()) {
-        case AnyValue::kStringValue:
+        case Value::kStringValue:
             write_string(value.string_value());
             return;
-        case AnyValue::kBoolValue:
+        case Value::kBoolValue:
             out_.value(value.bool_value());
             return;
-        case AnyValue::kIntValue:
+        case Value::kIntValue:
             out_.value(static_cast<int64_t>(value.int_value()));
             return;
-        case AnyValue::kDoubleValue:
+        case Value::kDoubleValue:
             write_number(out_, value.double_value());
             return;
-        case AnyValue::kBytesValue:
+        case Value::kBytesValue:
             out_.value(to_hex(value.bytes_value()));
             return;
-        case AnyValue::kArrayValue:
+        case Value::kArrayValue:
             if (depth >= kMaxDepth) {
                 out_.null();
                 return;
             }
             out_.begin_array();
-            for (const AnyValue& item : value.array_value().values()) write_value(item, depth + 1);
+            for (const auto& item : value.array_value().values()) write_value(item, depth + 1);
             out_.end_array();
             return;
-        case AnyValue::kKvlistValue:
+        case Value::kKvlistValue:
             if (depth >= kMaxDepth) {
                 out_.null();
                 return;
@@ -213,7 +252,7 @@ void AttributeWriter::write_value(const AnyValue& value, int depth) {
             }
             out_.end_object();
             return;
-        case AnyValue::VALUE_NOT_SET:
+        case Value::VALUE_NOT_SET:
             out_.null();
             return;
     }

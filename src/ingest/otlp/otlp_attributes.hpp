@@ -9,6 +9,7 @@
 
 #include "core/json_writer.hpp"
 #include "ingest/otlp/otlp_decoded.hpp"
+#include "ingest/otlp/otlp_view.hpp"
 
 namespace opentelemetry::proto::common::v1 {
 class AnyValue;
@@ -21,11 +22,16 @@ using AnyValue = opentelemetry::proto::common::v1::AnyValue;
 
 // The string form of a scalar value ("" for arrays, maps and unset values).
 std::string scalar_text(const AnyValue& value);
+// Each reader takes a generated AnyValue or an AnyView of the wire bytes alike.
 std::optional<int64_t> as_int(const AnyValue& value);
+std::optional<int64_t> as_int(const AnyView& value);
 std::optional<double> as_double(const AnyValue& value);
+std::optional<double> as_double(const AnyView& value);
 std::optional<bool> as_bool(const AnyValue& value);
+std::optional<bool> as_bool(const AnyView& value);
 // A string value as a view (empty for non-strings): no copy on the hot path.
 std::string_view as_view(const AnyValue& value);
+inline std::string_view as_view(const AnyView& value) { return value.string_value(); }
 
 // Writes kept attributes into an open JSON object, dropping what is above the tier
 // and redacting secrets in every kept string; counts both into `decoded`.
@@ -35,9 +41,13 @@ public:
         : out_(out), max_tier_(max_tier), decoded_(decoded) {}
 
     void write(std::string_view key, const AnyValue& value);
+    void write(std::string_view key, const AnyView& value);
 
 private:
-    void write_value(const AnyValue& value, int depth);
+    template <class Value>
+    void write_kept(std::string_view key, const Value& value);
+    template <class Value>
+    void write_value(const Value& value, int depth);
     void write_string(std::string_view text);
 
     JsonWriter& out_;

@@ -1,5 +1,6 @@
 #include "ingest/otlp/otlp_logs.hpp"
 
+#include <charconv>
 #include <cmath>
 
 #include "core/json_writer.hpp"
@@ -10,12 +11,11 @@
 namespace agent_trace::otlp {
 namespace {
 
-namespace logs = opentelemetry::proto::logs::v1;
-
 constexpr std::string_view kPrefix = "claude_code.";
 
 // Claude Code reports cost in dollars and in integer micro-dollars; micros are exact.
-std::optional<double> cost_of(const AnyValue* usd, const AnyValue* micros) {
+template <class Value>
+std::optional<double> cost_of(const Value* usd, const Value* micros) {
     if (usd != nullptr) {
         if (auto d = as_double(*usd); d && *d >= 0) return d;
     }
@@ -25,30 +25,53 @@ std::optional<double> cost_of(const AnyValue* usd, const AnyValue* micros) {
     return std::nullopt;
 }
 
-int64_t non_negative(const AnyValue* value) {
+// "<time>/<observed time>" in decimal (what std::to_string gives), without allocating.
+std::string_view time_pair(char (&buffer)[48], uint64_t time, uint64_t observed) {
+    char* end = std::to_chars(buffer, buffer + 20, time).ptr;
+    *end++ = '/';
+    end = std::to_chars(end, buffer + sizeof buffer, observed).ptr;
+    return {buffer, static_cast<size_t>(end - buffer)};
+}
+
+template <class Value>
+int64_t non_negative(const Value* value) {
     if (value == nullptr) return 0;
     auto n = as_int(*value);
     return n && *n > 0 ? *n : 0;
 }
 
+template <class Value>
 struct RecordFields {
-    const AnyValue* cost_usd = nullptr;
-    const AnyValue* cost_micros = nullptr;
-    const AnyValue* input = nullptr;
-    const AnyValue* output = nullptr;
-    const AnyValue* cache_read = nullptr;
-    const AnyValue* cache_creation = nullptr;
-    const AnyValue* cache_5m = nullptr;
-    const AnyValue* cache_1h = nullptr;
-    const AnyValue* success = nullptr;
-    const AnyValue* error_type = nullptr;
-    const AnyValue* status_code = nullptr;
+    const Value* cost_usd = nullptr;
+    const Value* cost_micros = nullptr;
+    const Value* input = nullptr;
+    const Value* output = nullptr;
+    const Value* cache_read = nullptr;
+    const Value* cache_creation = nullptr;
+    const Value* cache_5m = nullptr;
+    const Value* cache_1h = nullptr;
+    const Value* success = nullptr;
+    const Value* error_type = nullptr;
+    const Value* status_code = nullptr;
     std::string_view event_name;
     std::string_view sequence;
     int64_t sequence_number = -1;
     std::string_view timestamp_text;
     int user_rank = 0;
 };
+
+// The attribute value type of a request representation.
+template <class Request>
+struct ValueOf {
+    using type = AnyValue;
+};
+template <>
+struct ValueOf<LogsRequestView> {
+    using type = AnyView;
+};
+
+template <class Request>
+OtlpDecoded decode_logs_of(const Request& request, const OtlpDecodeOptions& options);
 
 }  // namespace
 
@@ -70,6 +93,24 @@ EventKind log_event_kind(std::string_view name, std::optional<bool> success) {
 OtlpDecoded decode_logs(
     const opentelemetry::proto::collector::logs::v1::ExportLogsServiceRequest& request,
     const OtlpDecodeOptions& options) {
+    return decode_logs_of(request, options);
+}
+
+std::optional<OtlpDecoded> decode_logs_protobuf(std::string_view bytes,
+                                                const OtlpDecodeOptions& options) {
+    // Reused by the thread's next request, unless a huge one made it big.
+    thread_local LogsRequestView view;
+    if (!view.read(bytes)) return std::nullopt;
+    std::optional<OtlpDecoded> decoded = decode_logs_of(view, options);
+    if (bytes.size() > (8U << 20U)) view = LogsRequestView();
+    return decoded;
+}
+
+namespace {
+
+template <class Request>
+OtlpDecoded decode_logs_of(const Request& request, const OtlpDecodeOptions& options) {
+    using Value = typename ValueOf<Request>::type;
     OtlpDecoded decoded;
     size_t total = 0;
     for (const auto& rl : request.resource_logs()) {
@@ -80,7 +121,7 @@ OtlpDecoded decode_logs(
     for (const auto& resource_logs : request.resource_logs()) {
         const ResourceContext resource = read_resource(resource_logs.resource(), options, decoded);
         for (const auto& scope_logs : resource_logs.scope_logs()) {
-            for (const logs::LogRecord& record : scope_logs.log_records()) {
+            for (const auto& record : scope_logs.log_records()) {
                 Event e;
                 e.source = Source::otel;
                 e.ingest_ts = options.now;
@@ -88,20 +129,22 @@ OtlpDecoded decode_logs(
                 e.host = resource.host;
                 e.app_version = resource.app_version;
                 e.user = resource.user;
-                RecordFields f;
+                RecordFields<Value> f;
                 if (std::string_view body = as_view(record.body()); body.starts_with(kPrefix)) {
                     f.event_name = body.substr(kPrefix.size());
                 } else {
                     f.event_name = body;
                 }
 
-                json = JsonWriter();
+                // One writer for the whole request: its buffer is reused, each record's
+                // attrs get one allocation of the right size.
+                json.clear();
                 json.begin_object();
                 json.key("signal").value("logs");
                 AttributeWriter writer(json, options.max_tier, decoded);
                 for (const auto& kv : record.attributes()) {
-                    const std::string& key = kv.key();
-                    const AnyValue& v = kv.value();
+                    const std::string_view key = kv.key();
+                    const Value& v = kv.value();
                     // Join keys and usage go to their columns (not repeated in attrs).
                     if (key == "session.id") {
                         e.session_id = as_view(v);
@@ -196,7 +239,7 @@ OtlpDecoded decode_logs(
                 if (!record.span_id().empty()) json.key("span_id").value(id_hex(record.span_id()));
                 json.key("resource").raw(resource.attrs_json);
                 json.end_object();
-                e.attrs = json.take();
+                e.attrs = json.str();
 
                 // Event time: the record's, else Claude Code's ISO stamp, else when observed.
                 if (record.time_unix_nano() != 0) {
@@ -238,10 +281,16 @@ OtlpDecoded decode_logs(
                 // Deterministic id: a retried export carries the same record. Claude Code's
                 // event.sequence is per process, so the time keeps two processes of one
                 // (resumed) session apart; without a sequence, the record's bytes decide.
-                const std::string time_key = std::to_string(record.time_unix_nano()) + "/" +
-                                             std::to_string(record.observed_time_unix_nano());
+                char time_buffer[48];
+                const std::string_view time_key = time_pair(time_buffer, record.time_unix_nano(),
+                                                            record.observed_time_unix_nano());
                 if (f.sequence_number >= 0) {
-                    const std::string seq = std::to_string(f.sequence_number);
+                    char seq_buffer[24];
+                    const auto seq_end =
+                        std::to_chars(seq_buffer, seq_buffer + sizeof seq_buffer, f.sequence_number)
+                            .ptr;
+                    const std::string_view seq(seq_buffer,
+                                               static_cast<size_t>(seq_end - seq_buffer));
                     e.event_id =
                         hash_event_id({"otel", "log", e.session_id, f.event_name, seq, time_key});
                 } else {
@@ -260,5 +309,7 @@ OtlpDecoded decode_logs(
     }
     return decoded;
 }
+
+}  // namespace
 
 }  // namespace agent_trace::otlp

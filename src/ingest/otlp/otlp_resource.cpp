@@ -13,8 +13,11 @@ int user_key_rank(std::string_view key) {
     return 0;
 }
 
-ResourceContext read_resource(const opentelemetry::proto::resource::v1::Resource& resource,
-                              const OtlpDecodeOptions& options, OtlpDecoded& decoded) {
+namespace {
+
+template <class Resource>
+ResourceContext read_resource_of(const Resource& resource, const OtlpDecodeOptions& options,
+                                 OtlpDecoded& decoded) {
     ResourceContext context;
     context.host = options.host;
     int user_rank = 0;
@@ -22,7 +25,7 @@ ResourceContext read_resource(const opentelemetry::proto::resource::v1::Resource
     json.begin_object();
     AttributeWriter writer(json, options.max_tier, decoded);
     for (const auto& kv : resource.attributes()) {
-        const std::string& key = kv.key();
+        const std::string_view key = kv.key();
         const std::string_view text = as_view(kv.value());
         if (key == "service.name") {
             context.service_name = text;
@@ -39,6 +42,18 @@ ResourceContext read_resource(const opentelemetry::proto::resource::v1::Resource
     json.end_object();
     context.attrs_json = json.take();
     return context;
+}
+
+}  // namespace
+
+ResourceContext read_resource(const opentelemetry::proto::resource::v1::Resource& resource,
+                              const OtlpDecodeOptions& options, OtlpDecoded& decoded) {
+    return read_resource_of(resource, options, decoded);
+}
+
+ResourceContext read_resource(const ResourceView& resource, const OtlpDecodeOptions& options,
+                              OtlpDecoded& decoded) {
+    return read_resource_of(resource, options, decoded);
 }
 
 }  // namespace agent_trace::otlp

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ingest/otlp/otlp_decoded.hpp"
+#include "ingest/otlp/otlp_view.hpp"
 
 namespace opentelemetry::proto::resource::v1 {
 class Resource;
@@ -22,6 +23,8 @@ struct ResourceContext {
 
 ResourceContext read_resource(const opentelemetry::proto::resource::v1::Resource& resource,
                               const OtlpDecodeOptions& options, OtlpDecoded& decoded);
+ResourceContext read_resource(const ResourceView& resource, const OtlpDecodeOptions& options,
+                              OtlpDecoded& decoded);
 
 // Identity attribute precedence for Event::user: an e-mail names a person, an
 // account id an account, user.id only an install.

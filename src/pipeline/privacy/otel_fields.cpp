@@ -9,7 +9,7 @@ namespace {
 
 using Entry = std::pair<std::string_view, uint8_t>;
 
-// Sorted by key (checked in the tests): a binary search per attribute, on the ingest path.
+// Sorted by key for the reader; looked up through kIndex below.
 constexpr std::array kAttributes{
     Entry{"agent.name", 1},
     Entry{"agent.source", 1},
@@ -145,6 +145,39 @@ constexpr std::array kAttributes{
     Entry{"workspace.host_paths", 2},
 };
 
+// An open-addressing index over kAttributes, built at compile time: the lookup runs
+// for every attribute of every record, and hashing a few characters is cheaper than
+// the eight string comparisons of a binary search.
+constexpr size_t kIndexSlots = 512;  // a power of two, well above kAttributes.size()
+static_assert(kAttributes.size() * 2 < kIndexSlots);
+
+constexpr size_t slot_of(std::string_view key) {
+    const size_t n = key.size();
+    if (n == 0) return 0;
+    const auto at = [&](size_t i) {
+        return static_cast<size_t>(static_cast<unsigned char>(key[i]));
+    };
+    return (n * 131 + at(0) * 31 + at(n / 2) * 17 + at(n - 1) * 7 + at(n * 3 / 4)) &
+           (kIndexSlots - 1);
+}
+
+constexpr auto kIndex = [] {
+    std::array<int16_t, kIndexSlots> index{};
+    for (int16_t& slot : index) slot = -1;
+    for (size_t i = 0; i < kAttributes.size(); ++i) {
+        size_t slot = slot_of(kAttributes[i].first);
+        while (index[slot] >= 0) {
+            // A key listed twice would make one of its tiers unreachable.
+            if (kAttributes[static_cast<size_t>(index[slot])].first == kAttributes[i].first) {
+                throw "duplicate key in kAttributes";
+            }
+            slot = (slot + 1) & (kIndexSlots - 1);
+        }
+        index[slot] = static_cast<int16_t>(i);
+    }
+    return index;
+}();
+
 // Namespaces whose members are metadata by construction (resource and semantic
 // conventions, Claude Code's own bookkeeping events).
 constexpr std::array<std::string_view, 14> kMetadataPrefixes{
@@ -156,10 +189,10 @@ constexpr std::array<std::string_view, 14> kMetadataPrefixes{
 }  // namespace
 
 uint8_t otel_attribute_tier(std::string_view key) {
-    const auto* it =
-        std::lower_bound(kAttributes.begin(), kAttributes.end(), key,
-                         [](const Entry& e, std::string_view k) { return e.first < k; });
-    if (it != kAttributes.end() && it->first == key) return it->second;
+    for (size_t slot = slot_of(key); kIndex[slot] >= 0; slot = (slot + 1) & (kIndexSlots - 1)) {
+        const Entry& entry = kAttributes[static_cast<size_t>(kIndex[slot])];
+        if (entry.first == key) return entry.second;
+    }
     for (const std::string_view prefix : kMetadataPrefixes) {
         if (key.starts_with(prefix)) return 1;
     }
