@@ -17,19 +17,6 @@ namespace {
 
 namespace collector = opentelemetry::proto::collector;
 
-// A low-cardinality name for a record-level refusal (the counters' key).
-std::string rejection_class(const std::string& message) {
-    if (message.find("session_id") != std::string::npos) return "missing_session_id";
-    if (message.find("no value") != std::string::npos ||
-        message.find("no data") != std::string::npos) {
-        return "no_value";
-    }
-    if (message.find("trace_id") != std::string::npos) return "invalid_span_id";
-    if (message.find("ts is outside") != std::string::npos) return "timestamp_out_of_range";
-    if (message.find("name") != std::string::npos) return "missing_name";
-    return "invalid_record";
-}
-
 template <class Request>
 Result<otlp::OtlpDecoded> parse_and_decode(
     const OtlpParse& parse, const otlp::OtlpDecodeOptions& options,
@@ -81,8 +68,7 @@ void OtlpReceiver::ingest(OtlpSignal signal, const OtlpParse& parse, OtlpDone do
     }
     dropped_attributes_.fetch_add(decoded->dropped_attributes, std::memory_order_relaxed);
     redactions_.fetch_add(decoded->redactions, std::memory_order_relaxed);
-    if (decoded->rejected != 0)
-        counters.rejected(rejection_class(decoded->rejection), decoded->rejected);
+    for (const auto& [reason, n] : decoded->rejected_by_reason) counters.rejected(reason, n);
 
     OtlpOutcome outcome;
     outcome.rejected = decoded->rejected;

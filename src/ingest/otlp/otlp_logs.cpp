@@ -299,8 +299,9 @@ OtlpDecoded decode_logs_of(const Request& request, const OtlpDecodeOptions& opti
                 }
 
                 if (auto valid = validate(e); !valid) {
-                    decoded.reject("log record \"" + std::string(f.event_name) +
-                                   "\": " + valid.error().message);
+                    decoded.reject(invalid_event_reason(valid.error().message),
+                                   "log record \"" + std::string(f.event_name) +
+                                       "\": " + valid.error().message);
                     continue;
                 }
                 decoded.events.push_back(std::move(e));

@@ -142,25 +142,26 @@ OtlpDecoded decode_metrics(
                         }
                         break;
                     case metrics::Metric::DATA_NOT_SET:
-                        decoded.reject("metric \"" + metric.name() + "\" has no data");
+                        decoded.reject("no_data", "metric \"" + metric.name() + "\" has no data");
                         continue;
                 }
                 if (metric.name().empty()) {
                     for (size_t i = 0; i < std::max<size_t>(1, points.size()); ++i) {
-                        decoded.reject("metric without a name");
+                        decoded.reject("missing_name", "metric without a name");
                     }
                     continue;
                 }
                 for (const Point& point : points) {
                     if (!point.value && !point.count) {
-                        decoded.reject("data point of \"" + metric.name() + "\" has no value");
+                        decoded.reject("no_value",
+                                       "data point of \"" + metric.name() + "\" has no value");
                         continue;
                     }
                     // The time is part of the point's id: without one, every export of the
                     // series would look like a retry of the first and be dropped as a copy.
                     if (point.time_unix_nano == 0) {
-                        decoded.reject("data point of \"" + metric.name() +
-                                       "\" has no time_unix_nano");
+                        decoded.reject("missing_time", "data point of \"" + metric.name() +
+                                                           "\" has no time_unix_nano");
                         continue;
                     }
                     Event e;
@@ -230,8 +231,9 @@ OtlpDecoded decode_metrics(
                                                 std::to_string(point.start_time_unix_nano),
                                                 std::to_string(point.time_unix_nano)});
                     if (auto valid = validate(e); !valid) {
-                        decoded.reject("data point of \"" + metric.name() +
-                                       "\": " + valid.error().message);
+                        decoded.reject(
+                            invalid_event_reason(valid.error().message),
+                            "data point of \"" + metric.name() + "\": " + valid.error().message);
                         continue;
                     }
                     decoded.events.push_back(std::move(e));

@@ -37,7 +37,8 @@ OtlpDecoded decode_traces(
         for (const auto& scope_spans : resource_spans.scope_spans()) {
             for (const trace::Span& span : scope_spans.spans()) {
                 if (span.trace_id().size() != 16 || span.span_id().size() != 8) {
-                    decoded.reject("span \"" + span.name() + "\" has no valid trace_id/span_id");
+                    decoded.reject("invalid_span_id",
+                                   "span \"" + span.name() + "\" has no valid trace_id/span_id");
                     continue;
                 }
                 Event e;
@@ -132,7 +133,8 @@ OtlpDecoded decode_traces(
                 }
                 e.event_id = hash_event_id({"otel", "span", span.trace_id(), span.span_id()});
                 if (auto valid = validate(e); !valid) {
-                    decoded.reject("span \"" + span.name() + "\": " + valid.error().message);
+                    decoded.reject(invalid_event_reason(valid.error().message),
+                                   "span \"" + span.name() + "\": " + valid.error().message);
                     continue;
                 }
                 decoded.events.push_back(std::move(e));

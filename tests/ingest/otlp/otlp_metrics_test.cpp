@@ -142,10 +142,17 @@ TEST(OtlpMetrics, ADataPointWithoutATimeIsRejectedNotMistakenForARetry) {
     timeless->set_as_double(0.25);
     timeless->set_time_unix_nano(0);
 
+    auto* empty = add_point(*metric->mutable_sum()->mutable_data_points(), "s-1");  // no value
+    (void)empty;
+
     const OtlpDecoded decoded = decode_metrics(request, options());
-    EXPECT_EQ(decoded.rejected, 1u);
+    EXPECT_EQ(decoded.rejected, 2u);
     EXPECT_NE(decoded.rejection.find("time_unix_nano"), std::string::npos) << decoded.rejection;
     ASSERT_EQ(decoded.events.size(), 1u);
+    // Each refusal is counted under its own reason, not the first one's.
+    const std::map<std::string, uint64_t, std::less<>> expected{{"missing_time", 1},
+                                                                {"no_value", 1}};
+    EXPECT_EQ(decoded.rejected_by_reason, expected);
 }
 
 TEST(OtlpMetrics, MetricPointsNeedNoSession) {
