@@ -100,48 +100,25 @@ grpc::ServerUnaryReactor* export_call(SharedState& state, OtlpSignal signal,
     return reactor;
 }
 
-class LogsService final : public collector::logs::v1::LogsService::WithRawCallbackMethod_Export<
-                              collector::logs::v1::LogsService::Service> {
+// One service per signal: the generated base with Export marked raw-callback.
+template <class Generated, OtlpSignal kSignal>
+class ExportService final
+    : public Generated::template WithRawCallbackMethod_Export<typename Generated::Service> {
 public:
-    explicit LogsService(SharedState& state) : state_(state) {}
+    explicit ExportService(SharedState& state) : state_(state) {}
     grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
                                      const grpc::ByteBuffer* request,
                                      grpc::ByteBuffer* response) override {
-        return export_call(state_, OtlpSignal::logs, context, request, response);
+        return export_call(state_, kSignal, context, request, response);
     }
 
 private:
     SharedState& state_;
 };
 
-class MetricsService final
-    : public collector::metrics::v1::MetricsService::WithRawCallbackMethod_Export<
-          collector::metrics::v1::MetricsService::Service> {
-public:
-    explicit MetricsService(SharedState& state) : state_(state) {}
-    grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
-                                     const grpc::ByteBuffer* request,
-                                     grpc::ByteBuffer* response) override {
-        return export_call(state_, OtlpSignal::metrics, context, request, response);
-    }
-
-private:
-    SharedState& state_;
-};
-
-class TraceService final : public collector::trace::v1::TraceService::WithRawCallbackMethod_Export<
-                               collector::trace::v1::TraceService::Service> {
-public:
-    explicit TraceService(SharedState& state) : state_(state) {}
-    grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
-                                     const grpc::ByteBuffer* request,
-                                     grpc::ByteBuffer* response) override {
-        return export_call(state_, OtlpSignal::traces, context, request, response);
-    }
-
-private:
-    SharedState& state_;
-};
+using LogsService = ExportService<collector::logs::v1::LogsService, OtlpSignal::logs>;
+using MetricsService = ExportService<collector::metrics::v1::MetricsService, OtlpSignal::metrics>;
+using TraceService = ExportService<collector::trace::v1::TraceService, OtlpSignal::traces>;
 
 std::string host_port(const std::string& host, uint16_t port) {
     const bool ipv6 = host.find(':') != std::string::npos;

@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "../support/test_support.hpp"
+#include "ingest/otlp/otlp_decoded.hpp"
 #include "opentelemetry/proto/common/v1/common.pb.h"
 
 namespace agent_trace::testing_support {
@@ -25,6 +27,15 @@ struct CapturedExport {
     std::string scenario;  // the capture directory, e.g. "tool-failure"
     std::string body;      // one export request: OTLP/JSON, or protobuf bytes for raw captures
 };
+
+// Decode options the OTLP tests share: a fixed host and ingest time.
+inline otlp::OtlpDecodeOptions otlp_options(uint8_t tier = 1) {
+    otlp::OtlpDecodeOptions o;
+    o.max_tier = tier;
+    o.host = "devbox";
+    o.now = at("2026-11-25T21:00:00Z");
+    return o;
+}
 
 inline std::filesystem::path captures_root() {
     return std::filesystem::path(AGENT_TRACE_SOURCE_DIR) / "tests/fixtures/captures";

@@ -122,13 +122,7 @@ OtlpDecoded decode_logs_of(const Request& request, const OtlpDecodeOptions& opti
         const ResourceContext resource = read_resource(resource_logs.resource(), options, decoded);
         for (const auto& scope_logs : resource_logs.scope_logs()) {
             for (const auto& record : scope_logs.log_records()) {
-                Event e;
-                e.source = Source::otel;
-                e.ingest_ts = options.now;
-                e.tier = options.max_tier;
-                e.host = resource.host;
-                e.app_version = resource.app_version;
-                e.user = resource.user;
+                Event e = resource_event(resource, options);
                 RecordFields<Value> f;
                 if (std::string_view body = as_view(record.body()); body.starts_with(kPrefix)) {
                     f.event_name = body.substr(kPrefix.size());

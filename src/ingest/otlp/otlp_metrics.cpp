@@ -164,14 +164,8 @@ OtlpDecoded decode_metrics(
                                                            "\" has no time_unix_nano");
                         continue;
                     }
-                    Event e;
-                    e.source = Source::otel;
+                    Event e = resource_event(resource, options);
                     e.kind = EventKind::metric;
-                    e.ingest_ts = options.now;
-                    e.tier = options.max_tier;
-                    e.host = resource.host;
-                    e.app_version = resource.app_version;
-                    e.user = resource.user;
                     const uint64_t when = point.time_unix_nano != 0 ? point.time_unix_nano
                                                                     : point.start_time_unix_nano;
                     e.ts = when != 0 ? static_cast<TimestampUs>(when / 1000) : options.now;

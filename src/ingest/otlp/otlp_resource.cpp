@@ -6,6 +6,17 @@
 
 namespace agent_trace::otlp {
 
+Event resource_event(const ResourceContext& resource, const OtlpDecodeOptions& options) {
+    Event e;
+    e.source = Source::otel;
+    e.ingest_ts = options.now;
+    e.tier = options.max_tier;
+    e.host = resource.host;
+    e.app_version = resource.app_version;
+    e.user = resource.user;
+    return e;
+}
+
 int user_key_rank(std::string_view key) {
     if (key == "user.email") return 3;
     if (key == "user.account_uuid" || key == "user.account_id") return 2;

@@ -26,6 +26,10 @@ ResourceContext read_resource(const opentelemetry::proto::resource::v1::Resource
 ResourceContext read_resource(const ResourceView& resource, const OtlpDecodeOptions& options,
                               OtlpDecoded& decoded);
 
+// A new otel event carrying what every record under this resource shares
+// (source, ingest time, tier, host, app version, user).
+Event resource_event(const ResourceContext& resource, const OtlpDecodeOptions& options);
+
 // Identity attribute precedence for Event::user: an e-mail names a person, an
 // account id an account, user.id only an install.
 int user_key_rank(std::string_view key);

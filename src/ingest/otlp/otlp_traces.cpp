@@ -41,13 +41,7 @@ OtlpDecoded decode_traces(
                                    "span \"" + span.name() + "\" has no valid trace_id/span_id");
                     continue;
                 }
-                Event e;
-                e.source = Source::otel;
-                e.ingest_ts = options.now;
-                e.tier = options.max_tier;
-                e.host = resource.host;
-                e.app_version = resource.app_version;
-                e.user = resource.user;
+                Event e = resource_event(resource, options);
                 e.ts = span.start_time_unix_nano() != 0
                            ? static_cast<TimestampUs>(span.start_time_unix_nano() / 1000)
                            : options.now;

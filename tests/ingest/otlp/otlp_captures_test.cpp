@@ -30,13 +30,7 @@ using testing_support::has_key;
 using testing_support::parse_attrs;
 using testing_support::string_at;
 
-OtlpDecodeOptions options(uint8_t tier) {
-    OtlpDecodeOptions o;
-    o.max_tier = tier;
-    o.host = "devbox";
-    o.now = testing_support::at("2026-11-25T21:00:00Z");
-    return o;
-}
+OtlpDecodeOptions options(uint8_t tier) { return testing_support::otlp_options(tier); }
 
 template <class Request>
 Request parse_json(const std::string& json) {

@@ -32,13 +32,7 @@ constexpr const char* kSession = "90eb1b36-d9c1-4907-8f64-8aa363e92f2f";
 constexpr const char* kAnthropicKey =
     "sk-ant-api03-Xy7Qp2LmN8vR4tK9wZ3bC6dF1gH5jS0aE-uYiO_Tq12345AbCdEf";
 
-OtlpDecodeOptions options(uint8_t tier) {
-    OtlpDecodeOptions o;
-    o.max_tier = tier;
-    o.host = "devbox";
-    o.now = testing_support::at("2026-11-25T21:00:00Z");
-    return o;
-}
+OtlpDecodeOptions options(uint8_t tier) { return testing_support::otlp_options(tier); }
 
 // A record of Claude Code event `name` (the body carries the claude_code. prefix, as
 // Claude Code sends it), with session.id and event.sequence unless empty / negative.

@@ -26,13 +26,7 @@ using testing_support::string_at;
 constexpr uint64_t kStart = 1'795'639'377'000'000'000ull;  // 2026-11-25T20:42:57Z
 constexpr uint64_t kTime = kStart + 60'000'000'000ull;
 
-OtlpDecodeOptions options(uint8_t tier = 1) {
-    OtlpDecodeOptions o;
-    o.max_tier = tier;
-    o.host = "devbox";
-    o.now = testing_support::at("2026-11-25T21:00:00Z");
-    return o;
-}
+OtlpDecodeOptions options(uint8_t tier = 1) { return testing_support::otlp_options(tier); }
 
 metrics::Metric* add_metric(MetricsRequest& request, const std::string& name) {
     if (request.resource_metrics_size() == 0) {

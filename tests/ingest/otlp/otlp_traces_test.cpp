@@ -23,13 +23,7 @@ using testing_support::has_key;
 using testing_support::parse_attrs;
 using testing_support::string_at;
 
-OtlpDecodeOptions options(uint8_t tier = 1) {
-    OtlpDecodeOptions o;
-    o.max_tier = tier;
-    o.host = "devbox";
-    o.now = testing_support::at("2026-11-25T21:00:00Z");
-    return o;
-}
+OtlpDecodeOptions options(uint8_t tier = 1) { return testing_support::otlp_options(tier); }
 
 std::string span_json(const std::string& trace_id, const std::string& span_id,
                       const std::string& name = "claude_code.llm_request",

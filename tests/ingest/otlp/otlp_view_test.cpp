@@ -28,13 +28,7 @@ using KeyValue = opentelemetry::proto::common::v1::KeyValue;
 
 constexpr uint64_t kBaseNanos = 1'795'639'377'000'000'000ull;  // 2026-11-25T20:42:57Z
 
-OtlpDecodeOptions options(uint8_t tier) {
-    OtlpDecodeOptions o;
-    o.max_tier = tier;
-    o.host = "devbox";
-    o.now = testing_support::at("2026-11-25T21:00:00Z");
-    return o;
-}
+OtlpDecodeOptions options(uint8_t tier) { return testing_support::otlp_options(tier); }
 
 // Everything a decode produced, events in their queue form (every field of each).
 struct Outcome {
