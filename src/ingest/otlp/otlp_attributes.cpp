@@ -170,6 +170,20 @@ std::optional<double> as_double(const AnyView& value) { return double_of(value);
 std::optional<bool> as_bool(const AnyValue& value) { return bool_of(value); }
 std::optional<bool> as_bool(const AnyView& value) { return bool_of(value); }
 
+void redact_columns(Event& event, OtlpDecoded& decoded) {
+    std::string scratch;
+    for (std::string* column : {&event.session_id, &event.agent_id, &event.prompt_id,
+                                &event.request_id, &event.tool_use_id, &event.user, &event.host,
+                                &event.app_version, &event.model, &event.tool_name, &event.error}) {
+        if (column->empty()) continue;
+        privacy::RedactionCounts counts;
+        if (privacy::redact(*column, scratch, counts)) {
+            decoded.redactions += counts.total();
+            column->swap(scratch);
+        }
+    }
+}
+
 void write_number(JsonWriter& out, double value) {
     if (!std::isfinite(value)) {
         out.null();

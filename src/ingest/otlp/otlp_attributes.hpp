@@ -33,6 +33,10 @@ std::optional<bool> as_bool(const AnyView& value);
 std::string_view as_view(const AnyValue& value);
 inline std::string_view as_view(const AnyView& value) { return value.string_value(); }
 
+// Redacts the attribute values a decoder promoted to the event's string columns (the
+// attrs copy is redacted by AttributeWriter); counts into `decoded`.
+void redact_columns(Event& event, OtlpDecoded& decoded);
+
 // Writes kept attributes into an open JSON object, dropping what is above the tier
 // and redacting secrets in every kept string; counts both into `decoded`.
 class AttributeWriter {

@@ -292,6 +292,7 @@ OtlpDecoded decode_logs_of(const Request& request, const OtlpDecodeOptions& opti
                                                 record.SerializeAsString()});
                 }
 
+                redact_columns(e, decoded);
                 if (auto valid = validate(e); !valid) {
                     decoded.reject(invalid_event_reason(valid.error().message),
                                    "log record \"" + std::string(f.event_name) +

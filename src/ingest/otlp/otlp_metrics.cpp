@@ -224,6 +224,7 @@ OtlpDecoded decode_metrics(
                     e.event_id = hash_event_id({"otel", "metric", series,
                                                 std::to_string(point.start_time_unix_nano),
                                                 std::to_string(point.time_unix_nano)});
+                    redact_columns(e, decoded);
                     if (auto valid = validate(e); !valid) {
                         decoded.reject(
                             invalid_event_reason(valid.error().message),

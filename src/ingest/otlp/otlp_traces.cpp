@@ -126,6 +126,7 @@ OtlpDecoded decode_traces(
                     if (e.model.empty()) e.model = "unknown";
                 }
                 e.event_id = hash_event_id({"otel", "span", span.trace_id(), span.span_id()});
+                redact_columns(e, decoded);
                 if (auto valid = validate(e); !valid) {
                     decoded.reject(invalid_event_reason(valid.error().message),
                                    "span \"" + span.name() + "\": " + valid.error().message);

@@ -115,6 +115,20 @@ TEST(OtlpLogs, SecretsInKeptAttributesAreRedacted) {
     }
 }
 
+TEST(OtlpLogs, SecretsInValuesPromotedToColumnsAreRedactedToo) {
+    LogsRequest request;
+    auto* record = add_record(request, "tool_result", kSession, 1);
+    add_string(*record->mutable_attributes(), "tool_name", std::string("mcp__") + kAnthropicKey);
+    add_string(*record->mutable_attributes(), "error_type", kAnthropicKey);
+    add_string(*record->mutable_attributes(), "success", "false");
+    const OtlpDecoded decoded = decode(request);
+    ASSERT_EQ(decoded.events.size(), 1u);
+    const Event& e = decoded.events[0];
+    EXPECT_EQ(e.tool_name, "mcp__[REDACTED:anthropic_key]");
+    EXPECT_EQ(e.error, "[REDACTED:anthropic_key]");
+    EXPECT_EQ(e.attrs.find("sk-ant-"), std::string::npos) << e.attrs;
+}
+
 TEST(OtlpLogs, UnknownNumericAttributesAreKeptAndUnknownFreeTextIsDroppedAtTierOne) {
     LogsRequest request;
     auto* record = add_record(request, "newer_event", kSession, 1);
