@@ -92,8 +92,8 @@ TEST(OtelMetricTotals, DeltaAndCumulativeExportsOfTheSameCountsAgree) {
 TEST(OtelMetricTotals, AWindowCountsOnlyTheIncrementsInsideIt) {
     const std::vector<double> input{100, 200, 300, 400};
     MetricTotalsOptions options;
-    options.since = kStart + 60'000'000;      // the 2nd point
-    options.until = kStart + 3 * 60'000'000;  // before the 4th
+    options.since = kStart + 60'000'000;                   // the 2nd point
+    options.until = kStart + TimestampUs{3} * 60'000'000;  // before the 4th
     EXPECT_DOUBLE_EQ(value_of(totals_of(as_deltas(input, "input"), options), "input"), 500);
     // The first cumulative point (100) is only the baseline.
     EXPECT_DOUBLE_EQ(value_of(totals_of(as_cumulative(input, "input"), options), "input"), 500);

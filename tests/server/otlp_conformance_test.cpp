@@ -185,7 +185,7 @@ metrics_v1::ExportMetricsServiceRequest metrics_request(int points) {
         auto* p = metric->mutable_sum()->add_data_points();
         p->set_start_time_unix_nano(kBaseNanos);
         p->set_time_unix_nano(kBaseNanos + static_cast<uint64_t>(i + 1) * 1'000'000'000);
-        p->set_as_int(100 * (i + 1));
+        p->set_as_int(int64_t{100} * (i + 1));
         add_string(*p->mutable_attributes(), "session.id", "sess-1");
         add_string(*p->mutable_attributes(), "type", "input");
     }

@@ -19,7 +19,6 @@ namespace {
 using MetricsRequest = opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest;
 namespace metrics = opentelemetry::proto::metrics::v1;
 using testing_support::add_string;
-using testing_support::has_key;
 using testing_support::parse_attrs;
 using testing_support::string_at;
 

@@ -19,7 +19,6 @@ namespace agent_trace::otlp {
 namespace {
 
 using TraceRequest = opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
-using testing_support::has_key;
 using testing_support::parse_attrs;
 using testing_support::string_at;
 
