@@ -1,5 +1,4 @@
 // `agent-trace metrics`: what Claude Code's own OpenTelemetry counters add up to.
-#include <date/date.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -27,16 +26,11 @@ struct MetricsFlags {
     bool json = false;
 };
 
-// The first instant of `text` (YYYY-MM-DD) in `zone`, plus `days_after` days.
-std::optional<TimestampUs> day_start(const Zone& zone, const std::string& text, int days_after) {
+// The first instant of `text` (YYYY-MM-DD) in `zone`, or of the day after it.
+std::optional<TimestampUs> day_start(const Zone& zone, const std::string& text, bool next_day) {
     const auto day = parse_civil_date(text);
     if (!day) return std::nullopt;
-    const date::year_month_day shifted =
-        date::sys_days{date::year{day->year} / date::month{day->month} / date::day{day->day}} +
-        date::days{days_after};
-    return zone.start_of_day({static_cast<int>(shifted.year()),
-                              static_cast<unsigned>(shifted.month()),
-                              static_cast<unsigned>(shifted.day())});
+    return next_day ? zone.start_of_next_day(*day) : zone.start_of_day(*day);
 }
 
 std::string format_value(const MetricTotal& total) {
@@ -62,7 +56,7 @@ int run_metrics(const GlobalOptions& globals, const MetricsFlags& flags) {
     }
     options.zone = *zone;
     if (!flags.since.empty()) {
-        options.since = day_start(options.zone, flags.since, 0);
+        options.since = day_start(options.zone, flags.since, false);
         if (!options.since) {
             std::fprintf(stderr, "agent-trace metrics: --since expects YYYY-MM-DD, got '%s'\n",
                          flags.since.c_str());
@@ -70,7 +64,7 @@ int run_metrics(const GlobalOptions& globals, const MetricsFlags& flags) {
         }
     }
     if (!flags.until.empty()) {
-        options.until = day_start(options.zone, flags.until, 1);  // the until day is included
+        options.until = day_start(options.zone, flags.until, true);  // the until day is included
         if (!options.until) {
             std::fprintf(stderr, "agent-trace metrics: --until expects YYYY-MM-DD, got '%s'\n",
                          flags.until.c_str());

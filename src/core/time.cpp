@@ -188,6 +188,14 @@ std::string Zone::minute_key(TimestampUs ts) const {
     return date::format("%F %R", date::floor<std::chrono::minutes>(to_sys(local)));
 }
 
+TimestampUs Zone::start_of_next_day(const CivilDate& day) const {
+    const date::year_month_day next =
+        date::sys_days{date::year{day.year} / date::month{day.month} / date::day{day.day}} +
+        date::days{1};
+    return start_of_day({static_cast<int>(next.year()), static_cast<unsigned>(next.month()),
+                         static_cast<unsigned>(next.day())});
+}
+
 TimestampUs Zone::start_of_day(const CivilDate& day) const {
     const date::local_days local{date::year{day.year} / date::month{day.month} /
                                  date::day{day.day}};

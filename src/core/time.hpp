@@ -50,6 +50,8 @@ public:
     [[nodiscard]] std::string minute_key(TimestampUs ts) const;
     // First instant of a local calendar date (handles DST gaps).
     [[nodiscard]] TimestampUs start_of_day(const CivilDate& day) const;
+    // The first instant after a local calendar date: where an inclusive --until stops.
+    [[nodiscard]] TimestampUs start_of_next_day(const CivilDate& day) const;
     [[nodiscard]] int64_t utc_offset_seconds(TimestampUs ts) const;
 
 private:

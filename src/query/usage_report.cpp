@@ -1,7 +1,5 @@
 #include "query/usage_report.hpp"
 
-#include <date/date.h>
-
 #include <algorithm>
 #include <array>
 #include <climits>
@@ -244,16 +242,8 @@ Result<UsageReport> build_usage_report(UsageReader& reader, const PricingTable& 
     filter.with_identity =
         options.kind == ReportKind::session || options.kind == ReportKind::project;
     if (options.since) filter.since = options.zone.start_of_day(*options.since);
-    if (options.until) {
-        // The until date is inclusive: stop at the start of the next local day.
-        const date::year_month_day next =
-            date::sys_days{date::year{options.until->year} / date::month{options.until->month} /
-                           date::day{options.until->day}} +
-            date::days{1};
-        filter.until = options.zone.start_of_day({static_cast<int>(next.year()),
-                                                  static_cast<unsigned>(next.month()),
-                                                  static_cast<unsigned>(next.day())});
-    }
+    // The until date is inclusive: stop at the start of the next local day.
+    if (options.until) filter.until = options.zone.start_of_next_day(*options.until);
 
     // One accumulator per slice of the table, filled in parallel, merged in slice order
     // (so the result is the one a single sequential scan gives).
