@@ -24,7 +24,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import Runner, check, finish  # noqa: E402
-from serve_support import Server, db_query, hook_events  # noqa: E402
+from serve_support import Server, db_query, hook_events, run_harness_scenario  # noqa: E402
 
 
 def capture_counts(capture_dir: str):
@@ -87,14 +87,9 @@ def run_scenario(args, scenario: str, offline: bool = False):
                     f"--data-dir '{data}' \"$@\"\n")
         os.chmod(wrapper, 0o755)
         hook_cmd = wrapper
-        env = dict(os.environ, HOOK_COMMAND=hook_cmd, NORMALIZE_PATHS="0", KEEP_WORK="1",
-                   TMPDIR=work_tmp)
-        proc = subprocess.run(["bash", os.path.join(args.harness, "run-scenario.sh"),
-                               os.path.join(args.harness, "scenarios", scenario + ".json"), outdir],
-                              capture_output=True, text=True, env=env, timeout=300)
-        if proc.returncode != 0:
-            check(False, f"{scenario}: run-scenario.sh exited {proc.returncode}: "
-                         f"{proc.stderr[-1500:]}")
+        if not run_harness_scenario(args.harness, scenario, outdir, scenario,
+                                    HOOK_COMMAND=hook_cmd, NORMALIZE_PATHS="0", KEEP_WORK="1",
+                                    TMPDIR=work_tmp):
             return
         expected, capture_sessions = capture_counts(os.path.join(args.captures, scenario))
         if offline:

@@ -38,7 +38,6 @@ import os
 import shutil
 import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
@@ -47,7 +46,7 @@ import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import check, finish  # noqa: E402
-from serve_support import Server, db_query  # noqa: E402
+from serve_support import Server, db_query, run_harness_scenario  # noqa: E402
 
 PREFIX = "claude_code."
 # Fields of a stored metric row's attrs that describe the point, not its attributes.
@@ -723,18 +722,13 @@ def run_one(args, scenario: str, protocol: str):
         recorder = (GrpcRecorder(server.grpc_port) if protocol == "grpc" else
                     HttpRecorder(server.port, replay=protocol == "http/protobuf"))
         hook_cmd = f"{args.bin} hook-handler --server {server.url} --data-dir {data}"
-        env = dict(os.environ, HOOK_COMMAND=hook_cmd, OTLP_ENDPOINT=recorder.url,
-                   OTLP_PROTOCOL=protocol, NORMALIZE_PATHS="0", TMPDIR=work_tmp,
-                   OTEL_LOG_USER_PROMPTS="1", OTEL_LOG_TOOL_DETAILS="1")
-        env.pop("OTEL_RESOURCE_ATTRIBUTES", None)
         outdir = os.path.join(tmp, "out")
         scenario_path = os.path.join(args.harness, "scenarios", scenario + ".json")
-        proc = subprocess.run(["bash", os.path.join(args.harness, "run-scenario.sh"),
-                               scenario_path, outdir],
-                              capture_output=True, text=True, env=env, timeout=300)
-        if proc.returncode != 0:
-            check(False, f"{label}: run-scenario.sh exited {proc.returncode}: "
-                         f"{proc.stderr[-1500:]}")
+        if not run_harness_scenario(args.harness, scenario, outdir, label,
+                                    HOOK_COMMAND=hook_cmd, OTLP_ENDPOINT=recorder.url,
+                                    OTLP_PROTOCOL=protocol, NORMALIZE_PATHS="0",
+                                    TMPDIR=work_tmp, OTEL_LOG_USER_PROMPTS="1",
+                                    OTEL_LOG_TOOL_DETAILS="1", OTEL_RESOURCE_ATTRIBUTES=None):
             return
         # Claude Code has exited: everything it exported has passed the recorder.
         sent_logs, sent_points, requests = [], [], collections.Counter()

@@ -11,6 +11,8 @@ import time
 import urllib.error
 import urllib.request
 
+from common import check
+
 
 class Server:
     """One `serve` process on port 0, with its own data dir; stopped by PID."""
@@ -139,3 +141,21 @@ def hook_events(data_dir: str):
     rows = db_query(data_dir, "SELECT json_extract(attrs, '$.hook_event_name'), session_id, "
                               "lower(hex(event_id)) FROM events WHERE source = 'hook'")
     return rows
+
+
+def run_harness_scenario(harness: str, scenario: str, outdir: str, label: str, **env) -> bool:
+    """Runs the real Claude Code through harness/run-scenario.sh with `env` added to ours
+    (a value of None removes that variable). False, with a failed check, if it failed."""
+    full_env = dict(os.environ)
+    for key, value in env.items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
+    proc = subprocess.run(["bash", os.path.join(harness, "run-scenario.sh"),
+                           os.path.join(harness, "scenarios", scenario + ".json"), outdir],
+                          capture_output=True, text=True, env=full_env, timeout=300)
+    if proc.returncode != 0:
+        check(False, f"{label}: run-scenario.sh exited {proc.returncode}: {proc.stderr[-1500:]}")
+        return False
+    return True
