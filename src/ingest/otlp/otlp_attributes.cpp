@@ -95,28 +95,34 @@ std::string_view as_view(const AnyValue& value) {
 
 namespace {
 
+// A whole double as an int64 (rounded), if it is finite and well inside int64's range.
+std::optional<int64_t> rounded(double d) {
+    if (!std::isfinite(d) || std::fabs(d) >= 9.0e18) return std::nullopt;
+    return static_cast<int64_t>(std::llround(d));
+}
+
+// The whole of `s` as a finite double.
+std::optional<double> parse_double(std::string_view s) {
+    double d = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+    if (ec == std::errc() && end == s.data() + s.size() && std::isfinite(d)) return d;
+    return std::nullopt;
+}
+
 template <class Value>
 std::optional<int64_t> int_of(const Value& value) {
     switch (value.value_case()) {
         case Value::kIntValue:
             return value.int_value();
-        case Value::kDoubleValue: {
-            const double d = value.double_value();
-            if (!std::isfinite(d) || std::fabs(d) > 9.0e18) return std::nullopt;
-            return static_cast<int64_t>(std::llround(d));
-        }
+        case Value::kDoubleValue:
+            return rounded(value.double_value());
         case Value::kStringValue: {
             const std::string_view s = trimmed(value.string_value());
             int64_t n = 0;
             auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
             if (ec == std::errc() && end == s.data() + s.size()) return n;
-            double d = 0;
-            auto [dend, dec] = std::from_chars(s.data(), s.data() + s.size(), d);
-            if (dec == std::errc() && dend == s.data() + s.size() && std::isfinite(d) &&
-                std::fabs(d) < 9.0e18) {
-                return static_cast<int64_t>(std::llround(d));
-            }
-            return std::nullopt;
+            const auto d = parse_double(s);
+            return d ? rounded(*d) : std::nullopt;
         }
         default:
             return std::nullopt;
@@ -131,13 +137,8 @@ std::optional<double> double_of(const Value& value) {
                                                        : std::nullopt;
         case Value::kIntValue:
             return static_cast<double>(value.int_value());
-        case Value::kStringValue: {
-            const std::string_view s = trimmed(value.string_value());
-            double d = 0;
-            auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-            if (ec == std::errc() && end == s.data() + s.size() && std::isfinite(d)) return d;
-            return std::nullopt;
-        }
+        case Value::kStringValue:
+            return parse_double(trimmed(value.string_value()));
         default:
             return std::nullopt;
     }
