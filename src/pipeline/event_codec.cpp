@@ -280,6 +280,15 @@ Status read_json_field(Event& e, std::string_view key, const element& value) {
 
 }  // namespace
 
+std::vector<std::string_view> EncodedBatch::views() const {
+    std::vector<std::string_view> out(ends_.size());
+    const std::string_view all(bytes_);
+    for (size_t i = 0, begin = 0; i < ends_.size(); begin = ends_[i], ++i) {
+        out[i] = all.substr(begin, ends_[i] - begin);
+    }
+    return out;
+}
+
 void encode_event(const Event& event, std::string& out) {
     out.push_back(static_cast<char>(kVersion));
     out.append(reinterpret_cast<const char*>(event.event_id.bytes.data()),

@@ -78,39 +78,24 @@ void OtlpReceiver::ingest(OtlpSignal signal, const OtlpParse& parse, OtlpDone do
         done(std::move(outcome));
         return;
     }
-    // All records encoded back to back into one buffer: one allocation, not one per record.
     size_t estimate = 0;
     for (const Event& e : decoded->events) estimate += e.attrs.size() + 256;
-    std::string encoded;
-    encoded.reserve(estimate);
-    std::vector<size_t> ends(n);
-    for (size_t i = 0; i < n; ++i) {
-        encode_event(decoded->events[i], encoded);
-        ends[i] = encoded.size();
-    }
-    std::vector<std::string_view> views(n);
-    for (size_t i = 0, begin = 0; i < n; begin = ends[i], ++i) {
-        views[i] = std::string_view(encoded).substr(begin, ends[i] - begin);
-    }
-    auto lsn = queue_.append(views);
-    if (!lsn) {
-        counters.rejected("queue_unavailable", n);
-        done(OtlpOutcome{OtlpOutcome::Code::unavailable, 0, decoded->rejected,
-                         "queue unavailable: " + lsn.error().message});
-        return;
-    }
+    EncodedBatch batch;
+    batch.reserve(estimate, n);
+    for (const Event& e : decoded->events) batch.add(e);
     outcome.accepted = n;
-    queue_.when_durable(*lsn, [&counters, n, outcome = std::move(outcome),
-                               done = std::move(done)](const Status& status) mutable {
-        if (!status) {
-            counters.rejected("queue_unavailable", n);
-            done(OtlpOutcome{OtlpOutcome::Code::unavailable, 0, outcome.rejected,
-                             "queue sync failed: " + status.error().message});
-            return;
-        }
-        counters.accepted(n);
-        done(std::move(outcome));
-    });
+    append_durably(queue_, batch.views(),
+                   [&counters, n, outcome = std::move(outcome),
+                    done = std::move(done)](const Status& status) mutable {
+                       if (!status) {
+                           counters.rejected("queue_unavailable", n);
+                           done(OtlpOutcome{OtlpOutcome::Code::unavailable, 0, outcome.rejected,
+                                            status.error().message});
+                           return;
+                       }
+                       counters.accepted(n);
+                       done(std::move(outcome));
+                   });
 }
 
 void OtlpReceiver::refused(OtlpSignal signal, const std::string& reason) {

@@ -272,7 +272,7 @@ private:
     }
 
     struct Decoded {
-        std::vector<std::string> payloads;
+        EncodedBatch events;
         std::vector<std::pair<size_t, std::string>> rejected;  // index, reason
         std::vector<std::string> reasons;                      // classes, for the counters
     };
@@ -293,9 +293,7 @@ private:
                 out.reasons.push_back(reason_class(item.error().message));
                 continue;
             }
-            std::string payload;
-            encode_event(*item, payload);
-            out.payloads.push_back(std::move(payload));
+            out.events.add(*item);
         }
         return out;
     }
@@ -323,7 +321,7 @@ private:
             return;
         }
         for (const std::string& reason : decoded->reasons) hook_counters_.rejected(reason);
-        if (decoded->payloads.empty()) {
+        if (decoded->events.empty()) {
             if (decoded->rejected.empty()) hook_counters_.rejected("empty_body");
             // A well-formed request this version cannot take (e.g. a hook event newer
             // than this build) is kept, so `dlq replay` can store it after an upgrade.
@@ -342,31 +340,28 @@ private:
                 decoded->rejected.empty() ? 400 : 422, "application/json", w.take(), {}});
             return;
         }
-        std::vector<std::string_view> views(decoded->payloads.begin(), decoded->payloads.end());
-        auto lsn = queue_->append(views);
-        const uint64_t n = decoded->payloads.size();
-        if (!lsn) {
-            hook_counters_.rejected("queue_unavailable", n);
-            auto response = json_error(503, "queue unavailable: " + lsn.error().message);
-            response.retry_after = "1";
-            respond(std::move(response));
-            return;
-        }
+        const uint64_t n = decoded->events.size();
         std::string rejected = rejected_json(*decoded);
-        queue_->when_durable(*lsn, [this, n, rejected = std::move(rejected),
-                                    respond = std::move(respond)](const Status& status) {
-            if (!status) {
-                hook_counters_.rejected("queue_unavailable", n);
-                auto response = json_error(503, "queue sync failed: " + status.error().message);
-                response.retry_after = "1";
-                respond(std::move(response));
-                return;
-            }
-            hook_counters_.accepted(n);
-            JsonWriter w;
-            w.begin_object().key("accepted").value(n).key("rejected").raw(rejected).end_object();
-            respond(HttpResponse{200, "application/json", w.take(), {}});
-        });
+        append_durably(*queue_, decoded->events.views(),
+                       [this, n, rejected = std::move(rejected),
+                        respond = std::move(respond)](const Status& status) {
+                           if (!status) {
+                               hook_counters_.rejected("queue_unavailable", n);
+                               auto response = json_error(503, status.error().message);
+                               response.retry_after = "1";
+                               respond(std::move(response));
+                               return;
+                           }
+                           hook_counters_.accepted(n);
+                           JsonWriter w;
+                           w.begin_object()
+                               .key("accepted")
+                               .value(n)
+                               .key("rejected")
+                               .raw(rejected)
+                               .end_object();
+                           respond(HttpResponse{200, "application/json", w.take(), {}});
+                       });
     }
 
     // The spool holds what hook-handler could not deliver: feed it through the same
@@ -381,15 +376,13 @@ private:
         for (const auto& [index, reason] : decoded->rejected) {
             if (auto s = dead_letter_line(line, reason); !s) return s;
         }
-        if (decoded->payloads.empty()) return Ok{};
-        std::vector<std::string_view> views(decoded->payloads.begin(), decoded->payloads.end());
-        auto lsn = queue_->append(views);
-        if (!lsn) return lsn.error();
+        if (decoded->events.empty()) return Ok{};
         std::promise<Status> synced;
         auto done = synced.get_future();
-        queue_->when_durable(*lsn, [&synced](Status s) { synced.set_value(std::move(s)); });
+        append_durably(*queue_, decoded->events.views(),
+                       [&synced](Status s) { synced.set_value(std::move(s)); });
         Status status = done.get();
-        if (status) hook_counters_.accepted(decoded->payloads.size());
+        if (status) hook_counters_.accepted(decoded->events.size());
         return status;
     }
 

@@ -685,6 +685,26 @@ private:
 
 }  // namespace
 
+void append_durably(DurableQueue& queue, std::span<const std::string_view> records,
+                    std::function<void(Status)> done) {
+    auto lsn = queue.append(records);
+    if (!lsn) {
+        Error error = lsn.error();
+        error.message = "queue unavailable: " + error.message;
+        done(std::move(error));
+        return;
+    }
+    queue.when_durable(*lsn, [done = std::move(done)](const Status& status) {
+        if (!status) {
+            Error error = status.error();
+            error.message = "queue sync failed: " + error.message;
+            done(std::move(error));
+            return;
+        }
+        done(Ok{});
+    });
+}
+
 Result<std::unique_ptr<DurableQueue>> open_durable_queue(const QueueOptions& options) {
     if (options.dir.empty()) return make_error("queue: no directory given");
     auto queue = std::make_unique<FileQueue>(options);

@@ -82,4 +82,10 @@ public:
 // Opens (creating) the queue in options.dir and recovers what is there.
 Result<std::unique_ptr<DurableQueue>> open_durable_queue(const QueueOptions& options);
 
+// What every ingress does with a decoded batch: append it, then call `done` once it is
+// as durable as the sync mode promises, or with why not ("queue unavailable: ..." when
+// the append failed, from this thread; "queue sync failed: ..." from the sync thread).
+void append_durably(DurableQueue& queue, std::span<const std::string_view> records,
+                    std::function<void(Status)> done);
+
 }  // namespace agent_trace
