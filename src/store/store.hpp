@@ -12,6 +12,8 @@
 #include "core/token_counts.hpp"
 #include "pipeline/event_sink.hpp"
 #include "pipeline/import_sink.hpp"
+#include "store/event_reader.hpp"
+#include "store/fused_index.hpp"
 
 namespace agent_trace {
 
@@ -123,7 +125,9 @@ class Store : public ImportSink,
               public UsageReader,
               public EventSink,
               public ActivityReader,
-              public MetricReader {
+              public MetricReader,
+              public FusedIndex,
+              public EventReader {
 public:
     [[nodiscard]] virtual std::string describe() const = 0;
 };

@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "store/sqlite/event_reads.hpp"
+#include "store/sqlite/fused_index_sqlite.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
 #include "store/sqlite/wal_checkpointer.hpp"
@@ -186,7 +188,8 @@ class SqliteStore final : public Store {
 public:
     SqliteStore(sqlite::DbPtr db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
 
-    Status init() {
+    Status init(bool read_only = false) {
+        if (read_only) return init_reader();
         if (auto s = sqlite::exec(
                 db_.get(),
                 "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
@@ -209,6 +212,16 @@ public:
             db_.get(), "DELETE FROM import_files WHERE path = ?1 AND error <> ''");
         if (!forget) return forget.error();
         forget_failed_ = std::move(*forget);
+        fused_ = std::make_unique<sqlite::FusedIndexTables>(db_.get());
+        return Ok{};
+    }
+
+    // A query-only connection: no schema changes, no locks taken at open.
+    Status init_reader() {
+        const std::string pragmas = std::string(kMmapPragma) + " PRAGMA cache_size=-16384;";
+        if (auto s = sqlite::exec(db_.get(), pragmas.c_str()); !s) return s;
+        fused_ = std::make_unique<sqlite::FusedIndexTables>(db_.get());
+        read_only_ = true;
         return Ok{};
     }
 
@@ -431,6 +444,48 @@ public:
         return h;
     }
 
+    Result<std::vector<StaleSession>> stale_sessions(size_t limit) override {
+        return fused_->stale_sessions(limit);
+    }
+    Status put_fused_session(const FusedSession& fused, int64_t generation) override {
+        return fused_->put_fused_session(fused, generation);
+    }
+    Status ensure_fusion_version(int version) override {
+        return fused_->ensure_fusion_version(version);
+    }
+    Result<SessionPage> list_sessions(const SessionListQuery& query) override {
+        return fused_->list_sessions(query);
+    }
+    Result<std::optional<FusedSessionRow>> find_session(std::string_view session_id) override {
+        return fused_->find_session(session_id);
+    }
+    Result<std::vector<std::string>> session_ids_with_prefix(std::string_view prefix,
+                                                             size_t limit) override {
+        return fused_->session_ids_with_prefix(prefix, limit);
+    }
+    Status scan_fused_usage(const AnalyticsFilter& filter,
+                            const std::function<void(const FusedUsageRow&)>& visit) override {
+        return fused_->scan_fused_usage(filter, visit);
+    }
+    Status scan_fused_calls(const AnalyticsFilter& filter,
+                            const std::function<void(const FusedCallRow&)>& visit) override {
+        return fused_->scan_fused_calls(filter, visit);
+    }
+    Status scan_fused_tools(const AnalyticsFilter& filter,
+                            const std::function<void(const FusedToolRow&)>& visit) override {
+        return fused_->scan_fused_tools(filter, visit);
+    }
+
+    Status scan_session_events(std::string_view session_id,
+                               const std::function<void(Event&&)>& visit) override {
+        return event_reads_.scan_session_events(session_id, visit);
+    }
+    Status scan_events_after(int64_t after_seq, const EventFeedFilter& filter, size_t limit,
+                             const std::function<void(int64_t, const Event&)>& visit) override {
+        return event_reads_.scan_events_after(after_seq, filter, limit, visit);
+    }
+    Result<int64_t> last_event_seq() override { return event_reads_.last_event_seq(); }
+
 private:
     Status migrate() {
         if (auto s = sqlite::exec(db_.get(),
@@ -468,6 +523,7 @@ private:
     }
 
     Status write_rows(ImportBatch& batch) {
+        if (read_only_) return make_error(path_ + " is open read-only");
         Statement& st = upsert_event_;
         for (const Event& e : batch.events) {
             if (auto valid = validate(e); !valid) {
@@ -508,10 +564,17 @@ private:
             st.bind_int(31, e.is_sidechain ? 1 : 0);
             st.bind_int(32, e.tier);
             st.bind_text_always(33, e.attrs);
+            const int64_t previous_rowid = sqlite3_last_insert_rowid(db_.get());
             if (st.step() != SQLITE_DONE) {
                 return sqlite::error_from(db_.get(), "storing event");
             }
+            // A new row (not a second copy): its content becomes searchable.
+            if (const int64_t rowid = sqlite3_last_insert_rowid(db_.get());
+                e.tier >= 2 && rowid != previous_rowid) {
+                if (auto s = fused_->index_text(e, rowid); !s) return s;
+            }
         }
+        if (auto s = fused_->mark_stale(batch.events); !s) return s;
         for (const std::string& path : batch.forgotten) {
             forget_failed_.reset();
             forget_failed_.bind_text_always(1, path);
@@ -550,7 +613,10 @@ private:
     Statement upsert_event_;
     Statement upsert_checkpoint_;
     Statement forget_failed_;
+    std::unique_ptr<sqlite::FusedIndexTables> fused_;
+    sqlite::EventReads event_reads_{db_.get()};
     bool in_transaction_ = false;
+    bool read_only_ = false;
     // Declared last: stopped before the connection above closes.
     std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;
 };
@@ -580,11 +646,12 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
         std::filesystem::create_directories(parent, ec);
         if (ec) return make_error("cannot create " + parent.string() + ": " + ec.message());
     }
-    auto db = sqlite::open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                                      options.busy_timeout_ms);
+    const int flags = options.read_only ? SQLITE_OPEN_READONLY
+                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    auto db = sqlite::open_connection(path, flags, options.busy_timeout_ms);
     if (!db) return db.error();
     auto store = std::make_unique<SqliteStore>(std::move(*db), path);
-    if (auto s = store->init(); !s)
+    if (auto s = store->init(options.read_only); !s)
         return Error{path + ": " + s.error().message, s.error().retryable};
     if (options.durable_commits) {
         if (auto s = store->set_synchronous_full(); !s)

@@ -19,6 +19,9 @@ struct SqliteStoreOptions {
     // synchronous=FULL: a commit survives a power cut, not only a crash. The live
     // writer needs it because the durable queue forgets what the store has committed.
     bool durable_commits = false;
+    // Queries only (the API's connections): the file must exist and be migrated;
+    // opening takes no lock and writes fail.
+    bool read_only = false;
 };
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
                                                  const SqliteStoreOptions& options);
