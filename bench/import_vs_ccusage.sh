@@ -16,7 +16,10 @@
 #   CCUSAGE_VERSION=20.0.24
 #   TARGET_RATIO=3.0  TARGET_INCREMENTAL_MS=100  BIG_RSS_FACTOR=1.5
 #   SKIP_CCUSAGE=1 SKIP_INCREMENTAL=1 SKIP_BIG_FILE=1   skip a part
-#   AGENT_TRACE_ARGS="--threads 2"   extra arguments for `agent-trace import`
+#   AGENT_TRACE_ARGS="--threads 2"   extra arguments for `agent-trace import` (default:
+#                                    --usage-only, the same work ccusage does: model calls
+#                                    only; set AGENT_TRACE_ARGS=" " to time the full import
+#                                    with the timeline)
 #
 # Network: only `npm install` from the npm registry when ccusage is not installed yet;
 # ccusage runs with --offline. Exit status: 0 even when a target is missed (printed as
@@ -43,7 +46,7 @@ CCUSAGE_DIR=$BENCH_DIR/ccusage
 TARGET_RATIO=${TARGET_RATIO:-3.0}
 TARGET_INCREMENTAL_MS=${TARGET_INCREMENTAL_MS:-100}
 BIG_RSS_FACTOR=${BIG_RSS_FACTOR:-1.5}
-read -r -a AT_ARGS <<<"${AGENT_TRACE_ARGS:-}"
+read -r -a AT_ARGS <<<"${AGENT_TRACE_ARGS:---usage-only}"
 
 die() { echo "FAIL: $*" >&2; exit 1; }
 log() { echo "$*"; }

@@ -92,9 +92,34 @@ void read_usage(object usage, UsageFields& u, AssistantRecord& record) {
     }
 }
 
-void read_message(object message, AssistantRecord& record, UsageFields& usage) {
+// The tool_use blocks of message.content; other blocks (text, thinking) are not looked into.
+void read_tool_uses(element content, std::vector<ToolUseBlock>& tool_uses) {
+    simdjson::dom::array blocks;
+    if (content.get_array().get(blocks) != simdjson::SUCCESS) return;
+    for (element block : blocks) {
+        object fields;
+        if (block.get_object().get(fields) != simdjson::SUCCESS) continue;
+        std::string_view type;
+        ToolUseBlock use;
+        for (auto [key, v] : fields) {
+            if (key == "type") {
+                if (v.get_string().get(type) != simdjson::SUCCESS) type = {};
+            } else if (key == "id") {
+                if (v.get_string().get(use.id) != simdjson::SUCCESS) use.id = {};
+            } else if (key == "name") {
+                if (v.get_string().get(use.name) != simdjson::SUCCESS) use.name = {};
+            }
+        }
+        if (type == "tool_use" && !use.id.empty()) tool_uses.push_back(use);
+    }
+}
+
+void read_message(object message, AssistantRecord& record, UsageFields& usage,
+                  std::vector<ToolUseBlock>* tool_uses) {
     for (auto [key, v] : message) {
-        if (key == "id") {
+        if (key == "content") {
+            if (tool_uses != nullptr) read_tool_uses(v, *tool_uses);
+        } else if (key == "id") {
             string_of(v, record.message_id);
         } else if (key == "model") {
             string_of(v, record.model);
@@ -129,12 +154,8 @@ void reset(AssistantRecord& r) {
 
 LineResult malformed(std::string detail) { return {LineOutcome::malformed, std::move(detail)}; }
 
-}  // namespace
-
-LineResult decode_assistant_line(simdjson::dom::parser& parser, const char* line, size_t length,
-                                 size_t capacity, AssistantRecord& record) {
-    (void)capacity;  // the caller guarantees SIMDJSON_PADDING readable bytes after the line
-    reset(record);
+LineResult decode_line(simdjson::dom::parser& parser, const char* line, size_t length,
+                       AssistantRecord& record, std::vector<ToolUseBlock>* tool_uses) {
     element root;
     if (auto error = parser.parse(line, length, false).get(root); error != simdjson::SUCCESS) {
         return malformed(std::string("invalid JSON: ") + simdjson::error_message(error));
@@ -152,7 +173,7 @@ LineResult decode_assistant_line(simdjson::dom::parser& parser, const char* line
             object message;
             if (v.get_object().get(message) == simdjson::SUCCESS) {
                 has_message = true;
-                read_message(message, record, usage);
+                read_message(message, record, usage, tool_uses);
             }
         } else if (key == "requestId") {
             string_of(v, record.request_id);
@@ -177,7 +198,9 @@ LineResult decode_assistant_line(simdjson::dom::parser& parser, const char* line
             if (v.get_bool().get(sidechain) == simdjson::SUCCESS) record.is_sidechain = sidechain;
         }
     }
-    if (type != "assistant") return {LineOutcome::not_assistant, {}};
+    if (type != "assistant") {
+        return {LineOutcome::not_assistant, {}, type == "user" || type == "system"};
+    }
     if (record.model == "<synthetic>") return {LineOutcome::synthetic, {}};
     if (!has_message || !record.has_usage) return {LineOutcome::not_assistant, {}};
     const auto ts = parse_iso8601(timestamp);
@@ -196,6 +219,19 @@ LineResult decode_assistant_line(simdjson::dom::parser& parser, const char* line
     record.tokens.cache_write_1h = one_hour < total_writes ? one_hour : total_writes;
     record.tokens.cache_write_5m = total_writes - record.tokens.cache_write_1h;
     return {LineOutcome::assistant, {}};
+}
+
+}  // namespace
+
+LineResult decode_assistant_line(simdjson::dom::parser& parser, const char* line, size_t length,
+                                 size_t capacity, AssistantRecord& record,
+                                 std::vector<ToolUseBlock>* tool_uses) {
+    (void)capacity;  // the caller guarantees SIMDJSON_PADDING readable bytes after the line
+    reset(record);
+    if (tool_uses != nullptr) tool_uses->clear();
+    LineResult result = decode_line(parser, line, length, record, tool_uses);
+    if (tool_uses != nullptr && result.outcome != LineOutcome::assistant) tool_uses->clear();
+    return result;
 }
 
 bool is_valid_json_object(simdjson::dom::parser& parser, const char* line, size_t length,

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/time.hpp"
 #include "core/token_counts.hpp"
@@ -35,6 +36,13 @@ struct AssistantRecord {
     bool has_usage = false;
 };
 
+// A tool_use content block of an assistant line. The views point into the
+// parser's document: valid until the parser's next parse.
+struct ToolUseBlock {
+    std::string_view id;
+    std::string_view name;
+};
+
 enum class LineOutcome : uint8_t {
     assistant,      // `record` is filled
     synthetic,      // "<synthetic>" model: made by Claude Code, not a model call
@@ -45,12 +53,16 @@ enum class LineOutcome : uint8_t {
 struct LineResult {
     LineOutcome outcome = LineOutcome::not_assistant;
     std::string detail;  // why, when malformed
+    // not_assistant: the line's type is "user" or "system" (for the conversation decoder)
+    bool conversation = false;
 };
 
 // `line` must be followed by at least simdjson::SIMDJSON_PADDING readable bytes
-// (`capacity` counts them).
+// (`capacity` counts them). With `tool_uses`, the line's tool_use blocks are
+// listed there too (cleared first; filled only for an `assistant` outcome).
 LineResult decode_assistant_line(simdjson::dom::parser& parser, const char* line, size_t length,
-                                 size_t capacity, AssistantRecord& record);
+                                 size_t capacity, AssistantRecord& record,
+                                 std::vector<ToolUseBlock>* tool_uses = nullptr);
 
 // Full JSON validation of a line no prefilter selected (used by --strict).
 bool is_valid_json_object(simdjson::dom::parser& parser, const char* line, size_t length,

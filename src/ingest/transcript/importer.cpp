@@ -16,19 +16,26 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "ingest/transcript/assistant_record.hpp"
+#include "ingest/transcript/conversation_record.hpp"
 #include "ingest/transcript/discovery.hpp"
 #include "ingest/transcript/file_reader.hpp"
 #include "ingest/transcript/model_call.hpp"
 #include "ingest/transcript/prefilter.hpp"
+#include "ingest/transcript/subagent_meta.hpp"
+#include "ingest/transcript/timeline_events.hpp"
 #include "pipeline/serialized_sink.hpp"
 
 namespace agent_trace::transcript {
 namespace {
 
 constexpr uint32_t kHeadBytes = 4096;
-constexpr size_t kFlushRecords = 4096;  // per-file records held before handing off
+constexpr size_t kFlushRecords = 4096;  // per-file calls and events held before handing off
+// Claude Code transcripts yield about one tool, prompt or marker event per 2-6 KB.
+constexpr uint64_t kBytesPerTimelineEvent = 2048;
+constexpr uint64_t kFewTimelineEvents = 16;
 // Made durable at least every 256k events and every 250 ms, so the store can
 // move committed data to disk while the scan goes on.
 constexpr SerializedSink::CommitPolicy kCommitPolicy{262144, std::chrono::milliseconds(250)};
@@ -68,7 +75,7 @@ private:
 
 struct Counters {
     std::atomic<uint64_t> files_read{0}, files_unchanged{0}, files_reread{0}, files_unreadable{0},
-        bytes_read{0}, lines_read{0}, assistant_lines{0}, synthetic_lines{0}, events{0},
+        bytes_read{0}, lines_read{0}, assistant_lines{0}, synthetic_lines{0}, events{0}, calls{0},
         malformed{0}, oversized{0}, incomplete{0}, files_done{0};
 };
 
@@ -87,7 +94,7 @@ public:
         }
         FileCheckpoint checkpoint;
         checkpoint.path = file.path;
-        checkpoint.decoder_version = kDecoderVersion;
+        checkpoint.decoder_version = options_.timeline ? kDecoderVersion : kUsageOnlyDecoderVersion;
         UniqueFd fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
         struct stat st {};
         if (fd.get() < 0 && errno == ENOENT) {
@@ -129,15 +136,23 @@ public:
 
 private:
     // The same file as the last run left it, every byte of it read.
-    static bool unchanged_since(const FileCheckpoint& prev, uint64_t device, uint64_t inode,
-                                uint64_t size, int64_t mtime) {
-        return prev.error.empty() && prev.decoder_version == kDecoderVersion &&
+    // Whether a file read by `version` holds everything this import would store.
+    [[nodiscard]] bool covers(int version) const {
+        if (version == kDecoderVersion) return true;
+        return !options_.timeline &&
+               (version == kUsageOnlyDecoderVersion || version == kLegacyUsageDecoderVersion);
+    }
+
+    [[nodiscard]] bool unchanged_since(const FileCheckpoint& prev, uint64_t device, uint64_t inode,
+                                       uint64_t size, int64_t mtime) const {
+        return prev.error.empty() && covers(prev.decoder_version) &&
                prev.incomplete_lines == 0 && prev.device == device && prev.inode == inode &&
                prev.size == size && prev.mtime_ns == mtime && prev.offset == size;
     }
 
-    static bool resumable(const FileCheckpoint& prev, const FileCheckpoint& now) {
-        return prev.error.empty() && prev.decoder_version == kDecoderVersion &&
+    [[nodiscard]] bool resumable(const FileCheckpoint& prev, const FileCheckpoint& now) const {
+        // Resuming keeps the previous decoder's version for the bytes before the offset.
+        return prev.error.empty() && prev.decoder_version == now.decoder_version &&
                prev.device == now.device && prev.inode == now.inode && now.size >= prev.offset;
     }
 
@@ -154,10 +169,11 @@ private:
     }
 
     void flush(const TranscriptFile& file, FileCheckpoint checkpoint,
-               std::optional<Event> session_marker = std::nullopt) {
-        std::vector<Event> events;
-        events.reserve(records_.size() + 1);
-        if (session_marker) events.push_back(std::move(*session_marker));
+               std::vector<Event> markers = {}) {
+        // The pending events become the batch as they are: no event is moved one by one.
+        std::vector<Event> events = std::exchange(pending_, {});
+        events.reserve(events.size() + markers.size() + records_.size());
+        std::move(markers.begin(), markers.end(), std::back_inserter(events));
         const TimestampUs ingest = now_us();
         for (auto& [identity, record] : records_) {
             Event event = to_event(std::move(record), file, ingest);
@@ -170,6 +186,7 @@ private:
                 continue;
             }
             events.push_back(std::move(event));
+            counters_.calls++;
         }
         records_.clear();
         counters_.events += events.size();
@@ -179,6 +196,11 @@ private:
     void read_lines(const TranscriptFile& file, int fd, uint64_t start, FileCheckpoint& cp) {
         counters_.files_read++;
         earliest_ts_ = 0;
+        earliest_line_ts_ = 0;
+        file_session_.clear();
+        file_agent_.clear();
+        file_ingest_ts_ = now_us();
+        reserve_pending(cp.size - start);
         LineReader& reader = reader_;
         reader.reset(fd, start);
         Line line;
@@ -202,11 +224,12 @@ private:
                 continue;
             }
             handle_line(file, line, cp);
-            if (records_.size() >= kFlushRecords) {
+            if (records_.size() + pending_.size() >= kFlushRecords) {
                 FileCheckpoint partial = cp;
                 partial.offset = consumed;
                 finish_checkpoint(fd, partial);
                 flush(file, std::move(partial));
+                reserve_pending(cp.size - consumed);
             }
         }
         counters_.bytes_read += reader.bytes_read();
@@ -219,10 +242,40 @@ private:
                         " bytes); it is read when complete");
         }
         finish_checkpoint(fd, cp);
-        std::optional<Event> marker;
-        if (start == 0 && file.agent_hint.empty()) marker = session_marker(file, cp);
-        flush(file, std::move(cp), std::move(marker));
+        std::vector<Event> markers;
+        if (start == 0 && file.agent_hint.empty()) {
+            if (auto marker = session_marker(file, cp)) markers.push_back(std::move(*marker));
+        } else if (start == 0 && options_.timeline) {
+            add_subagent_marker(file, cp, markers);
+        }
+        flush(file, std::move(cp), std::move(markers));
         counters_.files_done++;
+    }
+
+    // Room for the events `bytes` of transcript are expected to yield, so the
+    // vector does not grow (moving every event) while a file is read; each flush
+    // hands the vector on with its events.
+    void reserve_pending(uint64_t bytes) {
+        pending_.reserve(static_cast<size_t>(std::min<uint64_t>(
+            kFlushRecords, bytes / kBytesPerTimelineEvent + kFewTimelineEvents)));
+    }
+
+    // A subagent transcript read from its start: the subagent began with its
+    // first line, and its sidecar (when there is one) names the tool call that
+    // spawned it. An empty file yields nothing yet: it is read from its start again.
+    void add_subagent_marker(const TranscriptFile& file, const FileCheckpoint& cp,
+                             std::vector<Event>& markers) {
+        if (earliest_line_ts_ == 0 && cp.offset == 0) return;
+        const std::string& session = file.session_hint.empty() ? file_session_ : file.session_hint;
+        const std::string& agent = file_agent_.empty() ? file.agent_hint : file_agent_;
+        if (session.empty()) return;
+        const TimestampUs ts = earliest_line_ts_ != 0 ? earliest_line_ts_ : cp.mtime_ns / 1000;
+        append_subagent_start(file, session, agent, ts, now_us(),
+                              read_subagent_meta(file.path, parser_), markers);
+        if (auto valid = validate(markers.back()); !valid.ok()) {
+            problem(file, 0, "malformed", "subagent_start rejected: " + valid.error().message);
+            markers.pop_back();
+        }
     }
 
     // A main transcript file is a session even when it holds no model call of
@@ -266,29 +319,60 @@ private:
             malformed(file, cp, "not a JSON object");
             return;
         }
-        if (!may_be_assistant_line(text)) {
-            if (options_.strict &&
-                !is_valid_json_object(parser_, line.data, line.size, line.capacity)) {
-                malformed(file, cp, "not valid JSON");
-            }
-            return;
+        switch (find_type_token(text)) {
+            case TypeToken::none:
+                if (options_.strict &&
+                    !is_valid_json_object(parser_, line.data, line.size, line.capacity)) {
+                    malformed(file, cp, "not valid JSON");
+                }
+                return;
+            case TypeToken::assistant:
+                if (decode_assistant(file, line, cp) && options_.timeline) {
+                    decode_conversation(file, line, cp);
+                }
+                return;
+            case TypeToken::user:
+            case TypeToken::system:
+                if (!options_.timeline) {
+                    // Usage only: such a line matters only if it is an assistant line
+                    // after all (its "type" came after another token).
+                    if (text.find(R"("assistant")") != std::string_view::npos) {
+                        decode_assistant(file, line, cp);
+                    }
+                    return;
+                }
+                if (decode_conversation(file, line, cp)) decode_assistant(file, line, cp);
+                return;
         }
-        const LineResult result =
-            decode_assistant_line(parser_, line.data, line.size, line.capacity, scratch_);
+    }
+
+    // An assistant line: one copy of a model call, and a tool_start per tool_use
+    // block. True when the line turned out to be a user or system line.
+    bool decode_assistant(const TranscriptFile& file, const Line& line, FileCheckpoint& cp) {
+        const LineResult result = decode_assistant_line(parser_, line.data, line.size,
+                                                        line.capacity, scratch_, &tool_uses_);
         switch (result.outcome) {
             case LineOutcome::malformed:
                 malformed(file, cp, result.detail);
-                return;
+                return false;
             case LineOutcome::synthetic:
                 counters_.synthetic_lines++;
-                return;
+                return false;
             case LineOutcome::not_assistant:
-                return;
+                return result.conversation;
             case LineOutcome::assistant:
                 break;
         }
         counters_.assistant_lines++;
         if (earliest_ts_ == 0 || scratch_.ts < earliest_ts_) earliest_ts_ = scratch_.ts;
+        note_line(scratch_.ts, scratch_.session_id, scratch_.agent_id);
+        const size_t first = pending_.size();
+        if (options_.timeline) {
+            for (const ToolUseBlock& block : tool_uses_) {
+                append_tool_start(scratch_, block, file, file_ingest_ts_, pending_);
+            }
+        }
+        drop_invalid(file, cp, first);
         // Most lines repeat a response already seen: look it up without allocating
         // (the identity is message.id whenever there is one).
         std::string fallback_identity;
@@ -300,6 +384,62 @@ private:
         } else {
             records_.emplace(std::string(identity), scratch_);
         }
+        return false;
+    }
+
+    // A user or system line: prompts, tool results, compactions, API errors.
+    // True when the line turned out to be an assistant line.
+    bool decode_conversation(const TranscriptFile& file, const Line& line, FileCheckpoint& cp) {
+        const ConversationResult result =
+            decode_conversation_line(line.data, line.size, conversation_);
+        if (result.outcome == ConversationOutcome::malformed) {
+            malformed(file, cp, result.detail);
+            return false;
+        }
+        // The skim checks structure, not every byte: --strict asks for the rest.
+        if (options_.strict &&
+            !is_valid_json_object(parser_, line.data, line.size, line.capacity)) {
+            malformed(file, cp, "not valid JSON");
+            return false;
+        }
+        if (result.outcome == ConversationOutcome::assistant) return true;
+        if (result.outcome == ConversationOutcome::other) return false;
+        note_line(conversation_.ts, conversation_.session_id, conversation_.agent_id);
+        // Built in place (an event is large to move), then checked.
+        const size_t first = pending_.size();
+        if (auto status =
+                append_conversation_events(conversation_, file, file_ingest_ts_, pending_);
+            !status.ok()) {
+            malformed(file, cp, status.error().message);
+            return false;
+        }
+        drop_invalid(file, cp, first);
+        return false;
+    }
+
+    // Events from pending_[first] on that no store would accept: dropped, each counted.
+    void drop_invalid(const TranscriptFile& file, FileCheckpoint& cp, size_t first) {
+        for (size_t i = first; i < pending_.size();) {
+            if (auto valid = validate(pending_[i]); !valid.ok()) {
+                reject(file, cp, pending_[i], valid.error().message);
+                pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
+            } else {
+                ++i;
+            }
+        }
+    }
+
+    void reject(const TranscriptFile& file, FileCheckpoint& cp, const Event& event,
+                const std::string& why) {
+        malformed(file, cp, std::string(to_string(event.kind)) + " event rejected: " + why);
+    }
+
+    // What a file's lines say about it: its earliest time, and the session and
+    // agent its lines name (a legacy subagent file's path names no session).
+    void note_line(TimestampUs ts, const std::string& session, const std::string& agent) {
+        if (ts != 0 && (earliest_line_ts_ == 0 || ts < earliest_line_ts_)) earliest_line_ts_ = ts;
+        if (file_session_.empty() && !session.empty()) file_session_ = session;
+        if (file_agent_.empty() && !agent.empty()) file_agent_ = agent;
     }
 
     void malformed(const TranscriptFile& file, FileCheckpoint& cp, std::string detail) {
@@ -315,7 +455,14 @@ private:
     simdjson::dom::parser parser_;
     LineReader reader_{options_.max_line_bytes, simdjson::SIMDJSON_PADDING};
     AssistantRecord scratch_;
-    TimestampUs earliest_ts_ = 0;
+    std::vector<ToolUseBlock> tool_uses_;
+    ConversationRecord conversation_;
+    std::vector<Event> pending_;        // this file's events other than model calls
+    TimestampUs earliest_ts_ = 0;       // of the model calls: the session marker's time
+    TimestampUs earliest_line_ts_ = 0;  // of any line: the subagent marker's time
+    TimestampUs file_ingest_ts_ = 0;
+    std::string file_session_;
+    std::string file_agent_;
     std::unordered_map<std::string, AssistantRecord, TransparentHash, std::equal_to<>> records_;
 };
 
@@ -419,6 +566,7 @@ Result<ImportSummary> import_transcripts(const ImportOptions& options,
         on_progress(progress);
     }
     summary.events_written = serialized.events_written();
+    summary.calls_written = counters.calls;
 
     summary.files_read = counters.files_read;
     summary.files_unchanged = counters.files_unchanged;

@@ -1,5 +1,6 @@
-// Untrusted bytes never crash the decoder or the line reader: real assistant
-// lines from the captures, mutated many ways (deterministic seed, bounded).
+// Untrusted bytes never crash the decoders or the line reader: real assistant,
+// user and system lines from the captures, mutated many ways (deterministic
+// seed, bounded).
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -11,6 +12,7 @@
 
 #include "../../support/test_support.hpp"
 #include "ingest/transcript/assistant_record.hpp"
+#include "ingest/transcript/conversation_record.hpp"
 #include "ingest/transcript/prefilter.hpp"
 
 namespace agent_trace::transcript {
@@ -18,7 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> capture_assistant_lines() {
+std::vector<std::string> capture_lines(TypeToken wanted) {
     std::vector<std::string> lines;
     const fs::path root = fs::path(AGENT_TRACE_SOURCE_DIR) / "tests/fixtures/captures";
     for (const auto& entry : fs::recursive_directory_iterator(root)) {
@@ -28,7 +30,7 @@ std::vector<std::string> capture_assistant_lines() {
         }
         std::ifstream in(entry.path(), std::ios::binary);
         for (std::string line; std::getline(in, line);) {
-            if (may_be_assistant_line(line)) lines.push_back(line);
+            if (find_type_token(line) == wanted) lines.push_back(line);
         }
     }
     return lines;
@@ -65,7 +67,7 @@ std::string mutate(const std::string& line, std::mt19937& rng) {
 }
 
 TEST(HostileInput, MutatedAssistantLinesNeverCrashTheDecoder) {
-    const auto lines = capture_assistant_lines();
+    const auto lines = capture_lines(TypeToken::assistant);
     ASSERT_GT(lines.size(), 20u);
     std::mt19937 rng(20261125);
     simdjson::dom::parser parser;
@@ -91,6 +93,37 @@ TEST(HostileInput, MutatedAssistantLinesNeverCrashTheDecoder) {
         }
     }
     // Both paths were exercised: the mutations are not all fatal, nor all harmless.
+    EXPECT_GT(malformed, 1000);
+    EXPECT_GT(decoded, 1000);
+}
+
+TEST(HostileInput, MutatedUserAndSystemLinesNeverCrashTheConversationDecoder) {
+    auto lines = capture_lines(TypeToken::user);
+    const auto system = capture_lines(TypeToken::system);
+    lines.insert(lines.end(), system.begin(), system.end());
+    ASSERT_GT(lines.size(), 20u);
+    std::mt19937 rng(20261126);
+    ConversationRecord record;
+    int malformed = 0;
+    int decoded = 0;
+    for (int i = 0; i < 20000; ++i) {
+        std::string line = mutate(lines[static_cast<size_t>(i) % lines.size()], rng);
+        const size_t length = line.size();
+        // Padding the decoder may read but must never interpret: quotes and backslashes.
+        line.append(simdjson::SIMDJSON_PADDING, (i % 2) != 0 ? '"' : '\\');
+        const ConversationResult r = decode_conversation_line(line.data(), length, record);
+        if (r.outcome == ConversationOutcome::malformed) {
+            ++malformed;
+            EXPECT_FALSE(r.detail.empty());
+        } else if (r.outcome == ConversationOutcome::user ||
+                   r.outcome == ConversationOutcome::system) {
+            ++decoded;
+            EXPECT_LE(record.result_count, record.results.size());
+            for (size_t k = 0; k < record.result_count; ++k) {
+                EXPECT_LT(record.results[k].tool_use_id.size(), length);
+            }
+        }
+    }
     EXPECT_GT(malformed, 1000);
     EXPECT_GT(decoded, 1000);
 }

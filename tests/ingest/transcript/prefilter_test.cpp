@@ -4,36 +4,44 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace agent_trace::transcript {
 namespace {
 
-constexpr std::string_view kToken = "\"assistant\"";  // 11 bytes
+constexpr std::pair<std::string_view, TypeToken> kTokens[] = {
+    {"\"assistant\"", TypeToken::assistant},  // 11 bytes
+    {"\"user\"", TypeToken::user},            // 6 bytes
+    {"\"system\"", TypeToken::system},        // 8 bytes
+};
 
-// Filler that can never form the token: plain letters, or quotes that are
-// followed eight bytes later by something other than 'n'.
+// Filler that can never form a token: plain letters, quotes with letters that
+// are not a token between them, or near misses of each token.
 std::string filler(size_t n, int style) {
     std::string s(n, 'x');
     if (style == 1) {
         for (size_t i = 0; i < n; i += 3) s[i] = '"';
     } else if (style == 2) {
-        // Near misses: a quote with an 'n' eight bytes later, but not the token.
-        const std::string_view near = R"("assistan""assistanT""xssistant")";
+        // A quote with the probed letter where each token has it, but not the token.
+        const std::string_view near =
+            R"("assistan""assistanT""xssistant""use""usr""User""sys"m""systen""xystem")";
         for (size_t i = 0; i < n; ++i) s[i] = near[i % near.size()];
     }
     return s;
 }
 
-// Lengths 11..100 cover lines shorter than one SIMD step, the 16-byte loop
-// and every tail length after it; the token is tried at every offset.
-TEST(Prefilter, FindsTokenAtEveryPosition) {
-    for (int style = 0; style < 3; ++style) {
-        for (size_t n = kToken.size(); n <= 100; ++n) {
-            for (size_t pos = 0; pos + kToken.size() <= n; ++pos) {
-                std::string line = filler(n, style);
-                line.replace(pos, kToken.size(), kToken);
-                ASSERT_TRUE(may_be_assistant_line(line))
-                    << "style " << style << " length " << n << " position " << pos << ": " << line;
+// Lengths up to 100 cover lines shorter than one SIMD step, the vector loops
+// and every tail length after them; each token is tried at every offset.
+TEST(Prefilter, FindsEachTokenAtEveryPosition) {
+    for (const auto& [token, type] : kTokens) {
+        for (int style = 0; style < 3; ++style) {
+            for (size_t n = token.size(); n <= 100; ++n) {
+                for (size_t pos = 0; pos + token.size() <= n; ++pos) {
+                    std::string line = filler(n, style);
+                    line.replace(pos, token.size(), token);
+                    ASSERT_EQ(find_type_token(line), type) << "style " << style << " length " << n
+                                                           << " position " << pos << ": " << line;
+                }
             }
         }
     }
@@ -43,51 +51,77 @@ TEST(Prefilter, NoTokenNoMatch) {
     for (int style = 0; style < 3; ++style) {
         for (size_t n = 0; n <= 100; ++n) {
             const std::string line = filler(n, style);
-            ASSERT_FALSE(may_be_assistant_line(line)) << "style " << style << " length " << n;
+            ASSERT_EQ(find_type_token(line), TypeToken::none)
+                << "style " << style << " length " << n << ": " << line;
         }
     }
 }
 
-// The token cut by the end of the view must not match, even when the bytes
-// after the view would complete it (the reader's buffer continues there).
+// A token cut by the end of the view must not match, even when the bytes after
+// the view would complete it (the reader's buffer continues there).
 TEST(Prefilter, TokenCutByEndOfLineDoesNotMatch) {
-    for (size_t n = kToken.size(); n <= 100; ++n) {
-        for (size_t cut = 1; cut < kToken.size(); ++cut) {
-            std::string buffer = filler(n - (kToken.size() - cut), 0);
-            buffer += kToken;  // the view ends `cut` bytes before the token does
-            const std::string_view view(buffer.data(), n);
-            ASSERT_FALSE(may_be_assistant_line(view)) << "length " << n << " cut " << cut;
+    for (const auto& [token, type] : kTokens) {
+        for (size_t n = token.size(); n <= 100; ++n) {
+            for (size_t cut = 1; cut < token.size(); ++cut) {
+                std::string buffer = filler(n - (token.size() - cut), 0);
+                buffer += token;  // the view ends `cut` bytes before the token does
+                const std::string_view view(buffer.data(), n);
+                ASSERT_EQ(find_type_token(view), TypeToken::none)
+                    << token << " length " << n << " cut " << cut;
+            }
         }
     }
 }
 
 TEST(Prefilter, EscapedTokenInsideStringDoesNotMatch) {
-    // Tool output that quotes the word: inside a JSON string its quotes are escaped.
+    // Tool output that quotes the words: inside a JSON string its quotes are escaped.
     const std::string line =
-        R"({"type":"user","message":{"content":"the role was \"assistant\" here"}})";
-    EXPECT_FALSE(may_be_assistant_line(line));
-    for (size_t pad = 0; pad < 40; ++pad) {
-        const std::string padded = std::string(pad, ' ') + R"(x\"assistant\"y)";
-        EXPECT_FALSE(may_be_assistant_line(padded)) << pad;
+        R"({"type":"progress","data":{"content":"\"assistant\" \"user\" \"system\" roles"}})";
+    EXPECT_EQ(find_type_token(line), TypeToken::none);
+    for (const auto& [token, type] : kTokens) {
+        const std::string escaped =
+            "x\\\"" + std::string(token.substr(1, token.size() - 2)) + "\\\"y";
+        for (size_t pad = 0; pad < 40; ++pad) {
+            EXPECT_EQ(find_type_token(std::string(pad, ' ') + escaped), TypeToken::none)
+                << escaped << " " << pad;
+        }
     }
 }
 
 TEST(Prefilter, PlainWordDoesNotMatch) {
-    EXPECT_FALSE(may_be_assistant_line("the assistant said assistant things, assistant!"));
-    EXPECT_FALSE(may_be_assistant_line(
-        R"({"type":"user","message":{"content":"ask the assistant about assistants"}})"));
-    EXPECT_FALSE(may_be_assistant_line("\"assistants\" \"Assistant\" \"ASSISTANT\""));
-    EXPECT_FALSE(may_be_assistant_line(""));
-    EXPECT_FALSE(may_be_assistant_line("\"assistant"));  // 10 bytes
+    EXPECT_EQ(find_type_token("the assistant said assistant things, assistant!"), TypeToken::none);
+    EXPECT_EQ(find_type_token("user system users systems"), TypeToken::none);
+    EXPECT_EQ(find_type_token("\"assistants\" \"Assistant\" \"ASSISTANT\""), TypeToken::none);
+    EXPECT_EQ(find_type_token("\"users\" \"User\" \"systemd\" \"System\""), TypeToken::none);
+    EXPECT_EQ(find_type_token(R"({"userType":"external","systemPrompt":1})"), TypeToken::none);
+    EXPECT_EQ(find_type_token(""), TypeToken::none);
+    EXPECT_EQ(find_type_token("\"assistant"), TypeToken::none);  // 10 bytes
+    EXPECT_EQ(find_type_token("\"user"), TypeToken::none);
 }
 
 TEST(Prefilter, RealRecordShapes) {
-    EXPECT_TRUE(may_be_assistant_line(
-        R"({"parentUuid":null,"type":"assistant","message":{"role":"assistant"}})"));
-    EXPECT_TRUE(may_be_assistant_line(R"({ "type" : "assistant" })"));  // pretty JSON
-    EXPECT_TRUE(may_be_assistant_line(kToken));
-    // Several candidates in one 16-byte block: the first is a near miss.
-    EXPECT_TRUE(may_be_assistant_line(R"("xssistant""assistant")"));
+    EXPECT_EQ(
+        find_type_token(R"({"parentUuid":null,"type":"assistant","message":{"role":"assistant"}})"),
+        TypeToken::assistant);
+    EXPECT_EQ(find_type_token(R"({ "type" : "assistant" })"), TypeToken::assistant);  // pretty
+    EXPECT_EQ(find_type_token(R"({"parentUuid":"u1","isSidechain":false,"promptId":"p",)"
+                              R"("type":"user","message":{"role":"user","content":"hi"}})"),
+              TypeToken::user);
+    EXPECT_EQ(find_type_token(R"({"type":"system","subtype":"compact_boundary"})"),
+              TypeToken::system);
+    EXPECT_EQ(find_type_token(kTokens[0].first), TypeToken::assistant);
+    // Several candidates in one block: the first is a near miss.
+    EXPECT_EQ(find_type_token(R"("xssistant""assistant")"), TypeToken::assistant);
+    EXPECT_EQ(find_type_token(R"("usr""user")"), TypeToken::user);
+}
+
+// The token that comes first wins: it is a hint, the decoders read the real type.
+TEST(Prefilter, FirstTokenIsReported) {
+    EXPECT_EQ(find_type_token(R"({"role":"user","type":"assistant"})"), TypeToken::user);
+    EXPECT_EQ(find_type_token(R"({"renderedRole":"system","type":"user"})"), TypeToken::system);
+    const std::string long_head(200, 'x');
+    EXPECT_EQ(find_type_token("{\"a\":\"" + long_head + R"(","type":"assistant","x":"user"})"),
+              TypeToken::assistant);
 }
 
 }  // namespace
