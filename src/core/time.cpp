@@ -1,5 +1,6 @@
 #include "core/time.hpp"
 
+#include <cstdio>
 #include <date/date.h>
 #include <date/tz.h>
 
@@ -101,11 +102,42 @@ std::optional<TimestampUs> parse_iso8601(std::string_view s) {
 }
 
 std::string format_iso8601_utc(TimestampUs ts) {
-    // Milliseconds, as Claude Code writes them, unless the instant needs microseconds.
-    if (ts % 1000 == 0) {
-        return date::format("%FT%TZ", date::floor<std::chrono::milliseconds>(to_sys(ts)));
+    // By hand rather than date::format (an ostringstream per call): timelines print
+    // thousands of these. Milliseconds, as Claude Code writes them, unless the instant
+    // needs microseconds.
+    const auto days = date::floor<date::days>(to_sys(ts));
+    const date::year_month_day ymd(days);
+    const int64_t us_of_day = ts - static_cast<int64_t>(days.time_since_epoch().count()) *
+                                       86'400'000'000LL;
+    const int64_t second_of_day = us_of_day / 1'000'000;
+    const int64_t micros = us_of_day % 1'000'000;
+    const bool whole_millis = micros % 1000 == 0;
+    std::string out(whole_millis ? 24 : 27, '0');
+    auto put = [&out](size_t at, int64_t value, int digits) {
+        for (int i = digits - 1; i >= 0; --i) {
+            out[at + static_cast<size_t>(i)] = static_cast<char>('0' + value % 10);
+            value /= 10;
+        }
+    };
+    put(0, static_cast<int>(ymd.year()), 4);
+    out[4] = '-';
+    put(5, static_cast<unsigned>(ymd.month()), 2);
+    out[7] = '-';
+    put(8, static_cast<unsigned>(ymd.day()), 2);
+    out[10] = 'T';
+    put(11, second_of_day / 3600, 2);
+    out[13] = ':';
+    put(14, second_of_day / 60 % 60, 2);
+    out[16] = ':';
+    put(17, second_of_day % 60, 2);
+    out[19] = '.';
+    if (whole_millis) {
+        put(20, micros / 1000, 3);
+    } else {
+        put(20, micros, 6);
     }
-    return date::format("%FT%TZ", to_sys(ts));
+    out.back() = 'Z';
+    return out;
 }
 
 std::optional<CivilDate> parse_civil_date(std::string_view text) {

@@ -1,5 +1,7 @@
 #include "core/time.hpp"
 
+#include <date/date.h>
+
 #include <gtest/gtest.h>
 
 #include <initializer_list>
@@ -112,6 +114,22 @@ TEST(FormatIso8601, RoundTrip) {
     EXPECT_EQ(format_iso8601_utc(kMarch2At0915), "2026-03-02T09:15:00.000Z");
     // An offset input comes back in UTC.
     EXPECT_EQ(format_iso8601_utc(at("2026-03-02T14:45:00.5+05:30")), "2026-03-02T09:15:00.500Z");
+}
+
+TEST(FormatIso8601, AgreesWithDateLibraryAcrossCenturies) {
+    // The hand-written formatter against date::format on instants from 1901 to 2099,
+    // whole milliseconds and not.
+    uint64_t state = 0x9E3779B97F4A7C15ULL;
+    for (int i = 0; i < 20000; ++i) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        auto ts = static_cast<TimestampUs>(state % 3'980'000'000'000'000ULL) - 2'170'000'000'000'000LL;
+        if (i % 2 == 0) ts -= ts % 1000;
+        const auto tp = date::sys_time<std::chrono::microseconds>(std::chrono::microseconds(ts));
+        const std::string want =
+            ts % 1000 == 0 ? date::format("%FT%TZ", date::floor<std::chrono::milliseconds>(tp))
+                           : date::format("%FT%TZ", tp);
+        ASSERT_EQ(format_iso8601_utc(ts), want) << ts;
+    }
 }
 
 // ------------------------------------------------------------------ parse_civil_date
