@@ -27,6 +27,7 @@ int run(int argc, char** argv) {
         "  agent-trace report daily --since 2026-11-01\n"
         "  agent-trace report session --json\n"
         "  agent-trace metrics --by day          # Claude Code's own OTEL counters\n"
+        "  agent-trace replay 90eb1b36           # one session: prompts, calls, tools, cost\n"
         "  agent-trace pricing list");
     cli::GlobalOptions globals;
     globals.data_dir = default_data_dir();
@@ -47,6 +48,7 @@ int run(int argc, char** argv) {
     cli::add_init_command(app, globals, exit_code);
     cli::add_status_command(app, globals, exit_code);
     cli::add_metrics_command(app, globals, exit_code);
+    cli::add_replay_command(app, globals, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

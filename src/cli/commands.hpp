@@ -21,5 +21,6 @@ void add_dlq_command(CLI::App& root, const GlobalOptions& globals, int& exit_cod
 void add_init_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
 void add_status_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
 void add_metrics_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
+void add_replay_command(CLI::App& root, const GlobalOptions& globals, int& exit_code);
 
 }  // namespace agent_trace::cli
