@@ -1,0 +1,31 @@
+#pragma once
+// The session list's opaque cursor: base64url of the keyset position plus the
+// sort, the order and a fingerprint of the filters it was issued for, so a
+// cursor replayed against another query is refused instead of skipping rows.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/fused_index.hpp"
+
+namespace agent_trace::api {
+
+std::string base64url_encode(std::string_view bytes);
+// Unpadded base64url only (A-Z a-z 0-9 - _); nullopt on anything else.
+std::optional<std::string> base64url_decode(std::string_view text);
+
+struct ListCursor {
+    SessionSort sort = SessionSort::last_activity;
+    bool descending = true;
+    std::string filter_fingerprint;
+    SessionCursor position;
+};
+
+std::string encode_list_cursor(const ListCursor& cursor);
+// nullopt when the text is not a cursor encode_list_cursor() made.
+std::optional<ListCursor> decode_list_cursor(std::string_view text);
+
+// Identifies the filters of a list query (not its sort, order, limit or position).
+std::string session_filter_fingerprint(const SessionListQuery& query);
+
+}  // namespace agent_trace::api
