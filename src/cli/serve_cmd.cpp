@@ -12,6 +12,10 @@ struct ServeFlags {
     std::string hooks_listen = "127.0.0.1:8317";
     std::string otlp_grpc_listen = "127.0.0.1:4717";
     bool no_otlp_grpc = false;
+    std::string api_listen = "127.0.0.1:8318";
+    bool no_api = false;
+    unsigned sse_heartbeat_ms = 15'000;
+    unsigned sse_client_buffer_kb = 4096;
     std::string auth_token;
     std::string port_file;
     std::string queue_sync = "every-commit";
@@ -62,6 +66,20 @@ int run_serve(const GlobalOptions& globals, const ServeFlags& flags) {
         options.otlp_grpc_port = grpc->second;
     }
     options.otlp_grpc = !flags.no_otlp_grpc;
+    if (!flags.no_api) {
+        auto api = parse_listen(flags.api_listen);
+        if (!api) {
+            std::fprintf(stderr, "agent-trace serve: --api-listen: %s\n",
+                         api.error().message.c_str());
+            return 2;
+        }
+        options.api_host = api->first;
+        options.api_port = api->second;
+    }
+    options.api = !flags.no_api;
+    options.stream.heartbeat = std::chrono::milliseconds(flags.sse_heartbeat_ms);
+    options.stream.client_queue_bytes = size_t{flags.sse_client_buffer_kb} << 10;
+    options.config_dir = globals.config_dir;
     options.auth_token = flags.auth_token;
     if (const char* env = std::getenv("AGENT_TRACE_AUTH_TOKEN");
         options.auth_token.empty() && env != nullptr) {
@@ -97,6 +115,12 @@ int run_serve(const GlobalOptions& globals, const ServeFlags& flags) {
                      options.otlp_grpc_host.c_str(),
                      static_cast<unsigned>((*app)->otlp_grpc_port()));
     }
+    if (options.api) {
+        std::fprintf(stderr,
+                     "agent-trace serve: API on http://%s:%u (/api/v1/..., live stream "
+                     "/api/v1/stream, /metrics)\n",
+                     options.api_host.c_str(), static_cast<unsigned>((*app)->api_port()));
+    }
     (*app)->run_until_signal();
     std::fprintf(stderr, "agent-trace serve: stopped\n");
     return 0;
@@ -119,12 +143,29 @@ void add_serve_command(CLI::App& root, const GlobalOptions& globals, int& exit_c
                      "0: any free port)")
         ->capture_default_str();
     command->add_flag("--no-otlp-grpc", flags->no_otlp_grpc, "Do not start the OTLP/gRPC listener");
+    command
+        ->add_option("--api-listen", flags->api_listen,
+                     "HOST:PORT for the REST API (/api/v1/...), the live event stream "
+                     "(/api/v1/stream), GET /healthz and GET /metrics (port 0: any free port)")
+        ->capture_default_str();
+    command->add_flag("--no-api", flags->no_api, "Do not start the API listener");
+    command
+        ->add_option("--sse-heartbeat-ms", flags->sse_heartbeat_ms,
+                     "Live stream: send a comment line this often so idle connections stay open")
+        ->check(CLI::Range(10u, 3'600'000u))
+        ->capture_default_str();
+    command
+        ->add_option("--sse-client-buffer-kb", flags->sse_client_buffer_kb,
+                     "Live stream: a client with more than this queued (not read) is cut off; "
+                     "it can resume with Last-Event-ID")
+        ->check(CLI::Range(16u, 1u << 20))
+        ->capture_default_str();
     command->add_option("--auth-token", flags->auth_token,
                         "Bearer token required from clients; mandatory for a non-loopback "
                         "address (env AGENT_TRACE_AUTH_TOKEN)");
     command->add_option(
         "--port-file", flags->port_file,
-        R"(Write {"hooks_url": URL, "hooks": PORT, "otlp_grpc_url": URL, "otlp_grpc": PORT, "pid": PID} here once listening)");
+        R"(Write {"hooks_url": URL, "hooks": PORT, "otlp_grpc_url": URL, "otlp_grpc": PORT, "api_url": URL, "api": PORT, "pid": PID} here once listening)");
     command
         ->add_option("--queue-sync", flags->queue_sync,
                      "every-commit: acknowledge after the group fdatasync (default); interval: "
@@ -160,11 +201,16 @@ void add_serve_command(CLI::App& root, const GlobalOptions& globals, int& exit_c
         "is imported when its hooks report the end of a turn or of the session.\n"
         "Claude Code's OpenTelemetry export (CLAUDE_CODE_ENABLE_TELEMETRY=1) is taken on\n"
         "the hooks port (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf or http/json) and on the\n"
-        "gRPC port (grpc); docs/otlp.md has the mapping.\n\n"
+        "gRPC port (grpc); docs/otlp.md has the mapping.\n"
+        "The API port serves the REST API (docs/api.md), the live event stream\n"
+        "(Server-Sent Events at /api/v1/stream) and /metrics (Prometheus text format);\n"
+        "prices come from the built-in table and <config-dir>/pricing.json.\n\n"
         "Examples:\n"
         "  agent-trace serve\n"
         "  agent-trace serve --hooks-listen 127.0.0.1:0 --otlp-grpc-listen 127.0.0.1:0 \\\n"
-        "      --port-file /tmp/at.port --no-import");
+        "      --api-listen 127.0.0.1:0 --port-file /tmp/at.port --no-import\n"
+        "  curl -N 'http://127.0.0.1:8318/api/v1/stream?kind=tool_start,tool_end'\n"
+        "  curl http://127.0.0.1:8318/metrics");
     command->callback([&globals, &exit_code, flags] { exit_code = run_serve(globals, *flags); });
 }
 

@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
+#include <deque>
 #include <optional>
 #include <vector>
 
@@ -23,10 +24,16 @@ using tcp = asio::ip::tcp;
 HttpResponse json_error(int status, std::string_view message) {
     JsonWriter w;
     w.begin_object().key("error").value(message).end_object();
-    return HttpResponse{status, "application/json", w.take(), {}};
+    return HttpResponse{status, "application/json", w.take(), {}, {}};
 }
 
 namespace {
+
+// Kernel buffering for a streaming response: small, so that a client that stops
+// reading shows up in the writer's queue (and is cut off) instead of in the kernel.
+constexpr int kStreamSendBuffer = 128 * 1024;
+// The most queued bytes one socket write takes at a time.
+constexpr size_t kStreamWriteChunk = size_t{256} * 1024;
 
 struct SharedStats {
     std::atomic<uint64_t> connections{0};
@@ -41,6 +48,22 @@ struct ListenerShared {
     Handler handler;
     HttpLimits limits;
     SharedStats stats;
+};
+
+class Session;
+
+// What a streaming response's producer holds: pushes go through the connection's strand.
+class SessionStreamWriter final : public StreamWriter {
+public:
+    explicit SessionStreamWriter(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+    bool write(std::string bytes) override;
+    [[nodiscard]] size_t queued_bytes() const override;
+    [[nodiscard]] bool closed() const override;
+    void close() override;
+    void reset() override;
+
+private:
+    std::shared_ptr<Session> session_;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -91,20 +114,20 @@ private:
                 request.content_type = std::string(head[http::field::content_type]);
                 write(limits_.too_large_response(request, message));
             } else {
-                write(json_error(413, message));
+                write(refusal(413, message));
             }
             return;
         }
         if (ec == http::error::header_limit) {
             stats_.too_large.fetch_add(1, std::memory_order_relaxed);
             keep_alive_ = false;
-            write(json_error(431, "request headers too large"));
+            write(refusal(431, "request headers too large"));
             return;
         }
         if (ec) {
             stats_.malformed.fetch_add(1, std::memory_order_relaxed);
             keep_alive_ = false;
-            write(json_error(400, "malformed HTTP request: " + ec.message()));
+            write(refusal(400, "malformed HTTP request: " + ec.message()));
             return;
         }
         stats_.requests.fetch_add(1, std::memory_order_relaxed);
@@ -117,6 +140,7 @@ private:
         request.content_type = std::string(message[http::field::content_type]);
         request.authorization = std::string(message[http::field::authorization]);
         request.content_encoding = std::string(message[http::field::content_encoding]);
+        request.last_event_id = std::string(message["Last-Event-ID"]);
         request.body = std::move(message.body());
         beast::error_code remote_ec;
         const auto remote = stream_.socket().remote_endpoint(remote_ec);
@@ -134,7 +158,16 @@ private:
         });
     }
 
+    // What the listener itself refuses, in the owner's error format when it has one.
+    [[nodiscard]] HttpResponse refusal(int status, const std::string& message) const {
+        return limits_.refusal ? limits_.refusal(status, message) : json_error(status, message);
+    }
+
     void write(HttpResponse response) {
+        if (response.open_stream) {
+            start_stream(response);
+            return;
+        }
         auto message = std::make_shared<http::response<http::string_body>>(
             static_cast<http::status>(response.status), version_ == 0 ? 11 : version_);
         message->set(http::field::server, "agent-trace");
@@ -188,6 +221,93 @@ private:
         stream_.socket().close(ec);
     }
 
+    // A streaming response: the head now, the body as the producer pushes it, until
+    // the client goes away (seen by a read that only ends with the connection), a
+    // write fails, or the producer closes it.
+    void start_stream(const HttpResponse& response) {
+        keep_alive_ = false;
+        stream_.expires_never();
+        beast::error_code ec;
+        stream_.socket().set_option(asio::socket_base::send_buffer_size(kStreamSendBuffer), ec);
+        const auto status = static_cast<http::status>(response.status);
+        std::string head = (version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ") +
+                           std::to_string(response.status) + " " +
+                           std::string(http::obsolete_reason(status)) +
+                           "\r\nServer: agent-trace\r\nContent-Type: " + response.content_type +
+                           "\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
+                           "Connection: close\r\n\r\n";
+        queued_bytes_.fetch_add(head.size(), std::memory_order_relaxed);
+        push_stream(std::move(head));
+        discard_.resize(4096);
+        watch_stream_peer();
+        response.open_stream(std::make_shared<SessionStreamWriter>(shared_from_this()));
+    }
+
+    void watch_stream_peer() {
+        stream_.async_read_some(asio::buffer(discard_),
+                                [self = shared_from_this()](beast::error_code ec, size_t) {
+                                    if (ec) {
+                                        self->end_stream();
+                                        return;
+                                    }
+                                    self->watch_stream_peer();  // a client has nothing to say
+                                });
+    }
+
+    // On the strand.
+    void push_stream(std::string bytes) {
+        if (stream_closed_.load(std::memory_order_relaxed)) {
+            queued_bytes_.fetch_sub(bytes.size(), std::memory_order_relaxed);
+            return;
+        }
+        stream_out_.push_back(std::move(bytes));
+        if (!stream_writing_) write_stream();
+    }
+
+    void write_stream() {
+        stream_writing_ = true;
+        if (stream_out_.size() == 1) {
+            stream_current_ = std::move(stream_out_.front());
+            stream_out_.clear();
+        } else {
+            stream_current_.clear();
+            while (!stream_out_.empty() && stream_current_.size() < kStreamWriteChunk) {
+                stream_current_ += stream_out_.front();
+                stream_out_.pop_front();
+            }
+        }
+        asio::async_write(stream_, asio::buffer(stream_current_),
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                              self->queued_bytes_.fetch_sub(self->stream_current_.size(),
+                                                            std::memory_order_relaxed);
+                              self->stream_current_.clear();
+                              self->stream_writing_ = false;
+                              if (ec) {
+                                  self->end_stream();
+                                  return;
+                              }
+                              if (!self->stream_out_.empty()) self->write_stream();
+                          });
+    }
+
+    // On the strand; idempotent. A reset also drops what the kernel still holds for the
+    // peer (an orphaned socket would keep it, and the peer would wait for it).
+    void end_stream(bool reset = false) {
+        if (stream_closed_.exchange(true)) return;
+        if (reset) {
+            beast::error_code ec;
+            stream_.socket().set_option(asio::socket_base::linger(true, 0), ec);
+            stream_.socket().close(ec);
+        }
+        for (const std::string& bytes : stream_out_) {
+            queued_bytes_.fetch_sub(bytes.size(), std::memory_order_relaxed);
+        }
+        stream_out_.clear();
+        close();
+    }
+
+    friend class SessionStreamWriter;
+
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
@@ -200,7 +320,40 @@ private:
     std::vector<char> discard_;
     uint64_t discarded_ = 0;
     unsigned version_ = 11;
+    // A streaming response (strand only, but for the two atomics the producer reads).
+    std::deque<std::string> stream_out_;
+    std::string stream_current_;
+    bool stream_writing_ = false;
+    std::atomic<bool> stream_closed_{false};
+    std::atomic<size_t> queued_bytes_{0};
 };
+
+bool SessionStreamWriter::write(std::string bytes) {
+    if (session_->stream_closed_.load(std::memory_order_relaxed)) return false;
+    session_->queued_bytes_.fetch_add(bytes.size(), std::memory_order_relaxed);
+    asio::post(session_->stream_.get_executor(),
+               [session = session_, bytes = std::move(bytes)]() mutable {
+                   session->push_stream(std::move(bytes));
+               });
+    return true;
+}
+
+size_t SessionStreamWriter::queued_bytes() const {
+    return session_->queued_bytes_.load(std::memory_order_relaxed);
+}
+
+bool SessionStreamWriter::closed() const {
+    return session_->stream_closed_.load(std::memory_order_relaxed);
+}
+
+void SessionStreamWriter::close() {
+    asio::post(session_->stream_.get_executor(), [session = session_] { session->end_stream(); });
+}
+
+void SessionStreamWriter::reset() {
+    asio::post(session_->stream_.get_executor(),
+               [session = session_] { session->end_stream(true); });
+}
 
 class BeastListener final : public HttpListener {
 public:

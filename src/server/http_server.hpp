@@ -24,7 +24,26 @@ struct HttpRequest {
     std::string authorization;
     std::string content_encoding;  // "gzip" for a compressed body
     std::string body;
-    std::string remote;  // "127.0.0.1:53412"
+    std::string remote;         // "127.0.0.1:53412"
+    std::string last_event_id;  // Last-Event-ID: where a reconnecting event stream resumes
+};
+
+// The open end of a streaming response (Server-Sent Events): bytes written here
+// reach the client in order. Thread-safe and never blocks: what the socket has not
+// taken yet waits in memory, and its size is visible so that the producer can cut
+// off a client that does not keep up instead of waiting for it.
+class StreamWriter {
+public:
+    virtual ~StreamWriter() = default;
+    // False (and nothing queued) once the stream is closed, by either side.
+    virtual bool write(std::string bytes) = 0;
+    [[nodiscard]] virtual size_t queued_bytes() const = 0;
+    [[nodiscard]] virtual bool closed() const = 0;
+    // Ends the response and the connection at once; what is queued is dropped.
+    virtual void close() = 0;
+    // The same, with a reset: nothing the kernel still holds is sent either, and the
+    // client learns at once (for cutting off a client that stopped reading).
+    virtual void reset() = 0;
 };
 
 struct HttpResponse {
@@ -32,8 +51,14 @@ struct HttpResponse {
     std::string content_type = "application/json";
     std::string body;
     std::string retry_after;  // seconds, for 503
+    // When set, the response is a stream: the head goes out with `status` and
+    // `content_type`, no length and "Connection: close", then `open_stream` gets
+    // the writer that the body is pushed through (on an io thread: keep it short).
+    std::function<void(std::shared_ptr<StreamWriter>)> open_stream;
 };
 
+// {"error": message}: the hooks and OTLP ports' refusals (the API port answers
+// with api/api_error.hpp's {"error": {"code", "message"}}).
 HttpResponse json_error(int status, std::string_view message);
 
 // Call exactly once; safe from any thread.
@@ -48,6 +73,9 @@ struct HttpLimits {
     // Builds the 413 answer from the request head (no body) when set; else a JSON error.
     std::function<HttpResponse(const HttpRequest& head, const std::string& message)>
         too_large_response;
+    // Builds every other refusal of the listener (malformed request, headers or body
+    // too large) when set; else json_error().
+    std::function<HttpResponse(int status, const std::string& message)> refusal;
 };
 
 // Counts of what the listener itself refused (before any handler saw it).

@@ -17,6 +17,7 @@
 #include "core/file_io.hpp"
 #include "core/hex.hpp"
 #include "core/json_writer.hpp"
+#include "core/pricing.hpp"
 #include "core/time.hpp"
 #include "ingest/hooks/hook_decoder.hpp"
 #include "ingest/transcript/discovery.hpp"
@@ -24,11 +25,15 @@
 #include "pipeline/event_codec.hpp"
 #include "pipeline/spool/spool.hpp"
 #include "pipeline/store_writer.hpp"
+#include "server/api_service.hpp"
 #include "server/http_server.hpp"
+#include "server/index_refresher.hpp"
 #include "server/ingest_counters.hpp"
 #include "server/otlp_grpc_server.hpp"
 #include "server/otlp_http.hpp"
 #include "server/otlp_receiver.hpp"
+#include "server/prometheus_text.hpp"
+#include "server/serve_metrics.hpp"
 #include "server/session_importer.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -88,6 +93,13 @@ public:
             return make_error("OTLP/gRPC on " + options_.otlp_grpc_host +
                               " (not loopback) requires --auth-token");
         }
+        if (options_.api && !is_loopback(options_.api_host) && options_.auth_token.empty()) {
+            return make_error("the API on " + options_.api_host +
+                              " (not loopback) requires --auth-token");
+        }
+        auto pricing = load_pricing(options_.config_dir);
+        if (!pricing) return make_error("pricing: " + pricing.error().message);
+        pricing_ = std::make_unique<PricingTable>(std::move(*pricing));
         std::error_code ec;
         std::filesystem::create_directories(options_.data_dir, ec);
         if (ec) return make_error("cannot create " + options_.data_dir + ": " + ec.message());
@@ -163,8 +175,30 @@ public:
             otlp_grpc_ = std::move(*grpc);
         }
 
+        if (options_.api) {
+            ApiServiceOptions api_options;
+            api_options.host = options_.api_host;
+            api_options.port = options_.api_port;
+            api_options.threads = options_.api_threads;
+            api_options.auth_token = options_.auth_token;
+            api_options.database_path = database_path_;
+            api_options.pricing = pricing_.get();
+            api_options.max_page_size = options_.api_max_page_size;
+            api_options.stream = options_.stream;
+            auto api = ApiService::start(
+                api_options, {[this] { return health_json(); }, [this] { return metrics_text(); }});
+            if (!api) return api.error();
+            api_ = std::move(*api);
+        }
+
+        IndexRefresherOptions index_options;
+        index_options.database_path = database_path_;
+        index_options.pricing = pricing_.get();
+        index_refresher_ = std::make_unique<IndexRefresher>(std::move(index_options));
+
         importer_->start();
         writer_->start();
+        index_refresher_->start();
         listener_->start();
         for (unsigned i = 0; i < std::max(1u, options_.io_threads); ++i) {
             io_threads_.emplace_back([this] { io_->run(); });
@@ -183,6 +217,12 @@ public:
                 .value("http://" + otlp_grpc_->address())
                 .key("otlp_grpc")
                 .value(static_cast<int64_t>(otlp_grpc_->port()));
+        }
+        if (api_) {
+            w.key("api_url")
+                .value("http://" + api_->address())
+                .key("api")
+                .value(static_cast<int64_t>(api_->port()));
         }
         w.key("pid").value(static_cast<int64_t>(getpid())).end_object();
         const std::string where = w.str() + "\n";
@@ -211,12 +251,15 @@ public:
     [[nodiscard]] uint16_t otlp_grpc_port() const override {
         return otlp_grpc_ ? otlp_grpc_->port() : 0;
     }
+    [[nodiscard]] uint16_t api_port() const override { return api_ ? api_->port() : 0; }
 
     [[nodiscard]] std::string health_json() const override;
+    [[nodiscard]] std::string metrics_text() const override;
 
 private:
     void shutdown() {
         if (shut_down_.exchange(true)) return;
+        if (api_) api_->stop();
         if (listener_) listener_->stop();
         // Before the queue and the io threads: calls in flight finish (or fail) first.
         if (otlp_grpc_) otlp_grpc_->stop();
@@ -231,6 +274,7 @@ private:
             if (t.joinable()) t.join();
         }
         if (writer_) writer_->stop();
+        if (index_refresher_) index_refresher_->stop();
         if (importer_) importer_->stop();
         std::error_code ec;
         std::filesystem::remove(options_.data_dir + "/serve.json", ec);
@@ -246,11 +290,25 @@ private:
             respond(HttpResponse{200, "application/json", health_json(), {}});
             return;
         }
+        if (path == "/metrics") {
+            if (request.method != "GET" && request.method != "HEAD") {
+                respond(json_error(405, "use GET /metrics"));
+                return;
+            }
+            if (!options_.auth_token.empty() &&
+                request.authorization != "Bearer " + options_.auth_token) {
+                respond(json_error(401, "missing or wrong bearer token"));
+                return;
+            }
+            respond(HttpResponse{200, kPrometheusContentType, metrics_text(), {}, {}});
+            return;
+        }
         const auto otlp_signal = otlp_signal_for_path(path);
         if (path != "/v1/hooks" && !otlp_signal) {
             respond(json_error(404, "no such endpoint: " + path +
                                         " (this port serves POST /v1/hooks, POST /v1/logs, "
-                                        "/v1/metrics, /v1/traces and GET /healthz)"));
+                                        "/v1/metrics, /v1/traces, GET /healthz and GET /metrics; "
+                                        "the API is on its own port)"));
             return;
         }
         if (otlp_signal) {
@@ -422,6 +480,16 @@ private:
     }
 
     void on_stored(std::span<const Event> events) {
+        if (api_) api_->notify_stored();
+        if (index_refresher_) index_refresher_->notify();
+        TimestampUs oldest = 0;
+        for (const Event& e : events) {
+            if (e.ingest_ts != 0 && (oldest == 0 || e.ingest_ts < oldest)) oldest = e.ingest_ts;
+        }
+        if (oldest != 0) {
+            store_lag_us_.store(std::max<TimestampUs>(now_us() - oldest, 0),
+                                std::memory_order_relaxed);
+        }
         std::vector<std::string> paths;
         for (const Event& e : events) {
             if (e.source != Source::hook) continue;
@@ -458,11 +526,16 @@ private:
     std::unique_ptr<OtlpReceiver> otlp_;
     std::unique_ptr<DeadLetterQueue> dlq_;
     std::unique_ptr<SessionImporter> importer_;
+    std::unique_ptr<PricingTable> pricing_;
+    // Before the writer: on_stored (writer thread) notifies these until the writer is gone.
+    std::unique_ptr<ApiService> api_;
+    std::unique_ptr<IndexRefresher> index_refresher_;
     std::unique_ptr<StoreWriter> writer_;
     std::unique_ptr<HttpListener> listener_;
     std::unique_ptr<OtlpGrpcServer> otlp_grpc_;
     std::vector<std::thread> io_threads_;
     simdjson::dom::parser parser_;  // writer thread only
+    std::atomic<TimestampUs> store_lag_us_{0};
 
     mutable std::mutex spool_mutex_;
     std::condition_variable spool_wake_;
@@ -510,6 +583,7 @@ std::string ServeAppImpl::health_json() const {
         .value((now_us() - started_) / 1'000'000);
     w.key("listen").begin_object().key("hooks").value(listener_->address());
     if (otlp_grpc_) w.key("otlp_grpc").value(otlp_grpc_->address());
+    if (api_) w.key("api").value(api_->address());
     w.end_object();
     w.key("store")
         .begin_object()
@@ -631,8 +705,88 @@ std::string ServeAppImpl::health_json() const {
         .key("last_error")
         .value(imports.last_error)
         .end_object();
+    {
+        const IndexRefresherStats index = index_refresher_->stats();
+        w.key("index")
+            .begin_object()
+            .key("stale")
+            .value(index.status.stale_sessions)
+            .key("fused")
+            .value(index.status.fused_sessions)
+            .key("passes")
+            .value(index.status.passes)
+            .key("errors")
+            .value(index.status.errors)
+            .key("last_error")
+            .value(index.last_error)
+            .end_object();
+    }
+    if (api_) {
+        const ApiServiceStats api = api_->stats();
+        w.key("api").begin_object().key("responses").begin_object();
+        static constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+        for (size_t i = 0; i < api.responses.size(); ++i) {
+            w.key(kClasses[i]).value(api.responses[i]);
+        }
+        w.end_object();
+        w.key("stream")
+            .begin_object()
+            .key("clients")
+            .value(api.stream.clients)
+            .key("clients_total")
+            .value(api.stream.clients_total)
+            .key("events_sent")
+            .value(api.stream.events_sent)
+            .key("replayed")
+            .value(api.stream.replayed)
+            .key("dropped_slow")
+            .value(api.stream.dropped_slow)
+            .key("read_errors")
+            .value(api.stream.read_errors)
+            .key("last_error")
+            .value(api.stream.last_error)
+            .end_object();
+        w.end_object();
+    }
     w.end_object();
     return w.take();
+}
+
+std::string ServeAppImpl::metrics_text() const {
+    ServeMetrics m;
+    m.uptime_seconds = static_cast<double>(now_us() - started_) / 1e6;
+    m.hooks = hook_counters_.snapshot();
+    for (const OtlpSignal signal : {OtlpSignal::logs, OtlpSignal::metrics, OtlpSignal::traces}) {
+        m.otlp.push_back(
+            {std::string(to_string(signal)), otlp_->requests(signal), otlp_->counters(signal)});
+    }
+    m.otlp_dropped_attributes = otlp_->dropped_attributes();
+    m.otlp_redactions = otlp_->redactions();
+    if (otlp_grpc_) m.otlp_grpc = otlp_grpc_->stats();
+    m.listeners.emplace_back("hooks", listener_->stats());
+    m.queue = queue_->stats();
+    m.writer = writer_->stats();
+    // Nothing waits in the queue: the store is not behind, whatever the last batch took.
+    m.store_lag_seconds =
+        m.queue.depth_records == 0
+            ? 0.0
+            : static_cast<double>(store_lag_us_.load(std::memory_order_relaxed)) / 1e6;
+    if (auto c = dlq_->count(); c) m.dlq_entries = *c;
+    if (auto s = spool_stats(spool_dir_); s) m.spool_pending = s->pending_records;
+    {
+        std::lock_guard lock(spool_mutex_);
+        m.spool_drained = spool_drained_;
+        m.spool_malformed = spool_malformed_;
+    }
+    m.imports = importer_->stats();
+    m.index = index_refresher_->stats().status;
+    if (api_) {
+        const ApiServiceStats api = api_->stats();
+        m.listeners.emplace_back("api", api.http);
+        m.stream = api.stream;
+        m.api_responses = api.responses;
+    }
+    return serve_metrics_text(m);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "core/result.hpp"
 #include "pipeline/queue/durable_queue.hpp"
+#include "server/stream_hub.hpp"
 
 namespace agent_trace::server {
 
@@ -17,8 +18,8 @@ struct ServeOptions {
     std::string hooks_host = "127.0.0.1";
     uint16_t hooks_port = 8317;
     std::string auth_token;  // required for a non-loopback listener
-    // JSON {"hooks_url", "hooks": port, "otlp_grpc": port, "otlp_grpc_url", "pid"},
-    // written once listening.
+    // JSON {"hooks_url", "hooks": port, "otlp_grpc": port, "otlp_grpc_url", "api": port,
+    // "api_url", "pid"}, written once listening.
     std::string port_file;
     QueueSync queue_sync = QueueSync::every_commit;
     std::chrono::milliseconds sync_interval{0};
@@ -33,6 +34,15 @@ struct ServeOptions {
     bool otlp_grpc = true;
     std::string otlp_grpc_host = "127.0.0.1";
     uint16_t otlp_grpc_port = 4717;
+    // The API listener (REST /api/v1, the live stream, /healthz, /metrics), with its
+    // own io threads; port 0: any free port. Disabled when api is false.
+    bool api = true;
+    std::string api_host = "127.0.0.1";
+    uint16_t api_port = 8318;
+    unsigned api_threads = 2;
+    size_t api_max_page_size = 500;
+    StreamHubOptions stream;  // heartbeat, slow-client bound, replay limit
+    std::string config_dir;   // <config_dir>/pricing.json overrides the built-in prices
 };
 
 class ServeApp {
@@ -43,7 +53,9 @@ public:
     virtual void run_until_signal() = 0;
     [[nodiscard]] virtual uint16_t hooks_port() const = 0;
     [[nodiscard]] virtual uint16_t otlp_grpc_port() const = 0;  // 0 when disabled
+    [[nodiscard]] virtual uint16_t api_port() const = 0;        // 0 when disabled
     [[nodiscard]] virtual std::string health_json() const = 0;
+    [[nodiscard]] virtual std::string metrics_text() const = 0;  // Prometheus text format
 };
 
 }  // namespace agent_trace::server

@@ -25,6 +25,7 @@ class Server:
         self.proc = None
         self.port = None
         self.grpc_port = None
+        self.api_port = None
         self.log_path = os.path.join(os.path.dirname(data_dir.rstrip("/")) or ".",
                                      f"serve-{os.path.basename(data_dir)}.log")
 
@@ -35,7 +36,8 @@ class Server:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [self.binary, "--data-dir", self.data_dir, "serve", "--hooks-listen", "127.0.0.1:0",
-             "--otlp-grpc-listen", "127.0.0.1:0", "--port-file", port_file, *self.extra],
+             "--otlp-grpc-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0",
+             "--port-file", port_file, *self.extra],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
         log.close()
         deadline = time.monotonic() + timeout
@@ -47,6 +49,7 @@ class Server:
                     info = json.load(f)
                 self.port = info["hooks"]
                 self.grpc_port = info.get("otlp_grpc")
+                self.api_port = info.get("api")
                 return self
             except (OSError, ValueError, KeyError):
                 time.sleep(0.05)
@@ -55,6 +58,10 @@ class Server:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
 
     def log(self) -> str:
         try:

@@ -62,6 +62,7 @@ public:
         options.data_dir = dir_.path().string();
         options.hooks_port = 0;
         options.otlp_grpc_port = 0;
+        options.api_port = 0;
         options.import_history = false;
         options.queue_sync = QueueSync::none;
         options.spool_poll = 50ms;
