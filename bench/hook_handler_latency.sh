@@ -62,7 +62,7 @@ refused_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0
 server_kind=""
 if "$AGENT_TRACE" serve --help >/dev/null 2>&1; then
   server_kind="agent-trace serve"
-  "$AGENT_TRACE" --data-dir "$work/serve" serve --hooks-listen 127.0.0.1:0 --otlp-grpc-listen 127.0.0.1:0 \
+  "$AGENT_TRACE" --data-dir "$work/serve" serve --hooks-listen 127.0.0.1:0 --otlp-grpc-listen 127.0.0.1:0 --api-listen 127.0.0.1:0 \
     --port-file "$work/port.json" --no-import >"$work/serve.log" 2>&1 &
   server_pid=$!
 else

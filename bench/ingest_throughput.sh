@@ -37,7 +37,7 @@ run_case() {
   local name="$1" sync="$2" batch="$3"
   local dir="$WORK/$name-$sync"
   mkdir -p "$dir/home"
-  HOME="$dir/home" "$BIN" --data-dir "$dir/data" serve --hooks-listen 127.0.0.1:0 --otlp-grpc-listen 127.0.0.1:0 \
+  HOME="$dir/home" "$BIN" --data-dir "$dir/data" serve --hooks-listen 127.0.0.1:0 --otlp-grpc-listen 127.0.0.1:0 --api-listen 127.0.0.1:0 \
     --port-file "$dir/port" --no-import --queue-sync "$sync" >"$dir/serve.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 200); do [[ -s "$dir/port" ]] && break; sleep 0.05; done

@@ -637,6 +637,8 @@ public:
                                       "127.0.0.1:0",
                                       "--otlp-grpc-listen",
                                       "127.0.0.1:0",
+                                      "--api-listen",
+                                      "127.0.0.1:0",
                                       "--port-file",
                                       port_file,
                                       "--no-import"};
