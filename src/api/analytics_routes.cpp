@@ -6,6 +6,7 @@
 #include "api/time_window.hpp"
 #include "core/json_writer.hpp"
 #include "query/analytics.hpp"
+#include "query/timeline_json.hpp"
 
 namespace agent_trace::api {
 namespace {
@@ -50,17 +51,6 @@ void write_window(JsonWriter& w, const TimeWindow& window) {
     w.key("zone").value(window.zone.name());
     write_optional_ts(w, "since", window.since);
     write_optional_ts(w, "until", window.until);
-}
-
-void write_tokens(JsonWriter& w, const TokenCounts& tokens) {
-    w.key("tokens").begin_object();
-    w.key("input").value(tokens.input);
-    w.key("output").value(tokens.output);
-    w.key("cache_write_5m").value(tokens.cache_write_5m);
-    w.key("cache_write_1h").value(tokens.cache_write_1h);
-    w.key("cache_read").value(tokens.cache_read);
-    w.key("total").value(tokens.total());
-    w.end_object();
 }
 
 void write_ratio(JsonWriter& w, std::string_view name, const std::optional<double>& ratio) {

@@ -26,17 +26,6 @@ void write_sources(JsonWriter& out, uint8_t bits) {
     out.end_array();
 }
 
-void write_tokens(JsonWriter& out, const TokenCounts& t) {
-    out.key("tokens").begin_object();
-    out.key("input").value(t.input);
-    out.key("output").value(t.output);
-    out.key("cache_write_5m").value(t.cache_write_5m);
-    out.key("cache_write_1h").value(t.cache_write_1h);
-    out.key("cache_read").value(t.cache_read);
-    out.key("total").value(t.total());
-    out.end_object();
-}
-
 void write_optional_usd(JsonWriter& out, std::string_view key, const std::optional<double>& v) {
     out.key(key);
     if (v) {
@@ -240,6 +229,17 @@ void write_subagent_tree(JsonWriter& out, const SessionTimeline& t, size_t index
 }
 
 }  // namespace
+
+void write_tokens(JsonWriter& out, const TokenCounts& t) {
+    out.key("tokens").begin_object();
+    out.key("input").value(t.input);
+    out.key("output").value(t.output);
+    out.key("cache_write_5m").value(t.cache_write_5m);
+    out.key("cache_write_1h").value(t.cache_write_1h);
+    out.key("cache_read").value(t.cache_read);
+    out.key("total").value(t.total());
+    out.end_object();
+}
 
 void write_session_row(JsonWriter& out, const FusedSessionRow& r) {
     out.begin_object();

@@ -13,6 +13,10 @@ enum class TimelineView : uint8_t {
     tree,  // {"session":…, "prompts":[{calls, tools, subagents:[…]}], "subagents":[…]}
 };
 
+// "tokens": {input, output, cache_write_5m, cache_write_1h, cache_read, total}, the
+// one shape every API answer uses for token counts.
+void write_tokens(JsonWriter& out, const TokenCounts& tokens);
+
 // The session header: ids, who/where, times, counts, totals and cost split.
 void write_session_row(JsonWriter& out, const FusedSessionRow& row);
 std::string session_detail_json(const SessionTimeline& timeline);
