@@ -6,22 +6,16 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/base64.hpp"
 #include "core/ids.hpp"
 
 namespace agent_trace::api {
 namespace {
 
-constexpr std::string_view kAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr std::string_view kVersion = "c1";
 constexpr char kSeparator = '\n';
 // A session id is the last field and may hold anything; this bounds the rest.
 constexpr size_t kMaxCursorBytes = 1024;
-
-int alphabet_index(char c) {
-    const size_t at = kAlphabet.find(c);
-    return at == std::string_view::npos ? -1 : static_cast<int>(at);
-}
 
 std::string hex_u64(uint64_t value) {
     std::array<char, 16> buf{};
@@ -79,51 +73,6 @@ std::optional<std::vector<std::string_view>> split_fields(std::string_view text,
 }
 
 }  // namespace
-
-std::string base64url_encode(std::string_view bytes) {
-    std::string out;
-    out.reserve((bytes.size() + 2) / 3 * 4);
-    size_t i = 0;
-    for (; i + 3 <= bytes.size(); i += 3) {
-        const uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) |
-                           (static_cast<uint8_t>(bytes[i + 1]) << 8) |
-                           static_cast<uint8_t>(bytes[i + 2]);
-        out.push_back(kAlphabet[(v >> 18) & 63]);
-        out.push_back(kAlphabet[(v >> 12) & 63]);
-        out.push_back(kAlphabet[(v >> 6) & 63]);
-        out.push_back(kAlphabet[v & 63]);
-    }
-    const size_t rest = bytes.size() - i;
-    if (rest > 0) {
-        uint32_t v = static_cast<uint8_t>(bytes[i]) << 16;
-        if (rest == 2) v |= static_cast<uint8_t>(bytes[i + 1]) << 8;
-        out.push_back(kAlphabet[(v >> 18) & 63]);
-        out.push_back(kAlphabet[(v >> 12) & 63]);
-        if (rest == 2) out.push_back(kAlphabet[(v >> 6) & 63]);
-    }
-    return out;
-}
-
-std::optional<std::string> base64url_decode(std::string_view text) {
-    if (text.size() % 4 == 1) return std::nullopt;
-    std::string out;
-    out.reserve(text.size() * 3 / 4);
-    uint32_t buffer = 0;
-    int bits = 0;
-    for (const char c : text) {
-        const int index = alphabet_index(c);
-        if (index < 0) return std::nullopt;
-        buffer = (buffer << 6) | static_cast<uint32_t>(index);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-        }
-    }
-    // Canonical form only: the unused low bits of the last character are zero.
-    if ((buffer & ((1u << bits) - 1)) != 0) return std::nullopt;
-    return out;
-}
 
 std::string encode_list_cursor(const ListCursor& cursor) {
     std::string payload;

@@ -10,10 +10,6 @@
 
 namespace agent_trace::api {
 
-std::string base64url_encode(std::string_view bytes);
-// Unpadded base64url only (A-Z a-z 0-9 - _); nullopt on anything else.
-std::optional<std::string> base64url_decode(std::string_view text);
-
 struct ListCursor {
     SessionSort sort = SessionSort::last_activity;
     bool descending = true;

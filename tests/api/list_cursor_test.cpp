@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "api/session_list_request.hpp"
+#include "core/base64.hpp"
 
 namespace agent_trace::api {
 namespace {

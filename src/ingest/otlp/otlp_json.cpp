@@ -9,6 +9,8 @@
 
 #include <string>
 
+#include "core/base64.hpp"
+
 namespace agent_trace::otlp {
 namespace {
 
@@ -24,37 +26,6 @@ int hex_digit(char c) {
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
-}
-
-std::string base64(std::string_view bytes) {
-    static constexpr char kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((bytes.size() + 2) / 3 * 4);
-    size_t i = 0;
-    for (; i + 2 < bytes.size(); i += 3) {
-        const uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) |
-                           (static_cast<uint8_t>(bytes[i + 1]) << 8) |
-                           static_cast<uint8_t>(bytes[i + 2]);
-        out += kAlphabet[(n >> 18) & 63];
-        out += kAlphabet[(n >> 12) & 63];
-        out += kAlphabet[(n >> 6) & 63];
-        out += kAlphabet[n & 63];
-    }
-    if (i + 1 == bytes.size()) {
-        const uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
-        out += kAlphabet[(n >> 18) & 63];
-        out += kAlphabet[(n >> 12) & 63];
-        out += "==";
-    } else if (i + 2 == bytes.size()) {
-        const uint32_t n =
-            (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8);
-        out += kAlphabet[(n >> 18) & 63];
-        out += kAlphabet[(n >> 12) & 63];
-        out += kAlphabet[(n >> 6) & 63];
-        out += '=';
-    }
-    return out;
 }
 
 // Rewrites hex ids to the base64 protobuf's JSON parser expects. Returns an error
@@ -81,7 +52,7 @@ Status rewrite_ids(rapidjson::Value& value, rapidjson::Document::AllocatorType& 
                 if (hi < 0 || lo < 0) return make_error(std::string(key) + " is not hex");
                 bytes += static_cast<char>((hi << 4) | lo);
             }
-            const std::string encoded = base64(bytes);
+            const std::string encoded = base64_encode(bytes);
             member.value.SetString(encoded.data(), static_cast<rapidjson::SizeType>(encoded.size()),
                                    alloc);
             continue;
