@@ -102,12 +102,11 @@ private:
         for (size_t ci : p.model_calls) {
             if (t_.model_calls[ci].agent_id.empty()) calls.push_back(ci);
         }
-        print_calls(calls, "  ", "");
+        print_calls(calls, "  ");
         std::printf("\n");
     }
 
-    void print_calls(const std::vector<size_t>& calls, const std::string& indent,
-                     const std::string& agent_id) {
+    void print_calls(const std::vector<size_t>& calls, const std::string& indent) {
         for (size_t n = 0; n < calls.size(); ++n) {
             const bool last = n + 1 == calls.size();
             const ModelCall& c = t_.model_calls[calls[n]];
@@ -122,7 +121,6 @@ private:
                 print_tool(c.tool_calls[k], child_indent, k + 1 == c.tool_calls.size());
             }
         }
-        (void)agent_id;
     }
 
     void print_tool(size_t ti, const std::string& indent, bool last) {
@@ -147,7 +145,6 @@ private:
 
     void print_subagent(size_t ai, const std::string& indent, int depth) {
         const Subagent& a = t_.subagents[ai];
-        printed_agents_.push_back(ai);
         std::printf("%s└─ subagent %s %s  %lld calls  own %s  with children %s  %s\n",
                     indent.c_str(), short_id(a.agent_id).c_str(),
                     a.agent_type.empty() ? "" : ("(" + a.agent_type + ")").c_str(),
@@ -158,7 +155,7 @@ private:
         for (size_t ci = 0; ci < t_.model_calls.size(); ++ci) {
             if (t_.model_calls[ci].agent_id == a.agent_id) calls.push_back(ci);
         }
-        print_calls(calls, indent + "   ", a.agent_id);
+        print_calls(calls, indent + "   ");
     }
 
     void print_orphans() {
@@ -169,7 +166,7 @@ private:
         }
         if (calls.empty()) return;
         std::printf("▶ calls no prompt claims\n");
-        print_calls(calls, "  ", "");
+        print_calls(calls, "  ");
         std::printf("\n");
     }
 
@@ -207,7 +204,6 @@ private:
 
     const SessionTimeline& t_;
     const Zone& zone_;
-    std::vector<size_t> printed_agents_;
 };
 
 // The session an id or a unique id prefix names.
@@ -242,8 +238,8 @@ int run_replay(const GlobalOptions& globals, const ReplayFlags& flags) {
         return 1;
     }
     std::vector<Event> events;
-    if (auto s =
-            (*store)->scan_session_events(*session, [&](Event&& e) { events.push_back(std::move(e)); });
+    if (auto s = (*store)->scan_session_events(*session,
+                                               [&](Event&& e) { events.push_back(std::move(e)); });
         !s) {
         std::fprintf(stderr, "agent-trace replay: %s\n", s.error().message.c_str());
         return 1;

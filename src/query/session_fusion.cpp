@@ -626,9 +626,6 @@ private:
             }
             for (Marker& m : per_source[best]) t_.markers.push_back(std::move(m));
         }
-        // Permission requests hooks report without a tool id are markers of their own.
-        std::stable_sort(t_.markers.begin(), t_.markers.end(),
-                         [](const Marker& a, const Marker& b) { return a.ts < b.ts; });
         for (const Marker& m : t_.markers) {
             if (m.kind == MarkerKind::compaction) t_.compactions++;
             if (m.kind == MarkerKind::api_error) t_.api_errors++;
