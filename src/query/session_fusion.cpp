@@ -614,7 +614,13 @@ private:
             m.prompt_id = e->prompt_id;
             m.duration_ms = e->duration_ms;
             m.source = source_bit(e->source);
-            m.detail = marker_detail(*e, *kind);
+            if (*kind == MarkerKind::permission) {
+                const std::string decision = permission_decision(*e, Attrs(e->attrs));
+                m.detail = decision.empty() ? e->tool_name : decision + " " + e->tool_name;
+                m.denial = is_denial(decision);
+            } else {
+                m.detail = marker_detail(*e, *kind);
+            }
             const int si = source_index(e->source);
             if (si >= 0) shared[*kind][static_cast<size_t>(si)].push_back(std::move(m));
         }
@@ -629,7 +635,7 @@ private:
         for (const Marker& m : t_.markers) {
             if (m.kind == MarkerKind::compaction) t_.compactions++;
             if (m.kind == MarkerKind::api_error) t_.api_errors++;
-            if (m.kind == MarkerKind::permission && is_denial(m.detail)) t_.permission_denials++;
+            if (m.denial) t_.permission_denials++;
         }
         for (const Subagent& a : t_.subagents) {
             Marker start;
@@ -644,19 +650,21 @@ private:
                          [](const Marker& a, const Marker& b) { return a.ts < b.ts; });
     }
 
+    // OTEL tool_decision says it; a PermissionDenied hook is a refusal by its name.
+    static std::string permission_decision(const Event& e, const Attrs& a) {
+        std::string decision = a.text("decision");
+        if (decision.empty() && e.attrs.find("PermissionDenied") != std::string::npos) {
+            decision = "denied";
+        }
+        return decision;
+    }
+
     static std::string marker_detail(const Event& e, MarkerKind kind) {
         const Attrs a(e.attrs);
         switch (kind) {
             case MarkerKind::compaction: {
                 std::string trigger = a.text("trigger");
                 return trigger.empty() ? a.text("compaction_trigger") : trigger;
-            }
-            case MarkerKind::permission: {
-                std::string decision = a.text("decision");
-                if (decision.empty() && e.attrs.find("PermissionDenied") != std::string::npos) {
-                    decision = "denied";
-                }
-                return decision.empty() ? e.tool_name : decision + " " + e.tool_name;
             }
             case MarkerKind::api_error:
                 return !e.error.empty() ? e.error : a.text("status");

@@ -126,7 +126,8 @@ struct Marker {
     TimestampUs ts = 0;
     std::string agent_id;
     std::string prompt_id;
-    std::string detail;  // short metadata: trigger, decision, error class, reason
+    std::string detail;   // short metadata: trigger, decision, error class, reason
+    bool denial = false;  // a permission refused
     std::optional<int64_t> duration_ms;
     uint8_t source = 0;  // SourceBits of the layer that reported it
 };

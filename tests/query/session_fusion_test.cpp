@@ -66,7 +66,8 @@ std::set<std::string> session_ids(const std::string& scenario) {
 
 SessionTimeline fused(Store& store, const std::string& session_id) {
     std::vector<Event> events;
-    auto s = store.scan_session_events(session_id, [&](Event&& e) { events.push_back(std::move(e)); });
+    auto s =
+        store.scan_session_events(session_id, [&](Event&& e) { events.push_back(std::move(e)); });
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
     return fuse_session(events, PricingTable::builtin());
 }
@@ -372,6 +373,22 @@ TEST(SessionFusion, NestedSubagentsRollUpOnceAndCyclesCannotLoop) {
     const SessionTimeline c = fuse_session(cyclic, PricingTable::builtin());
     EXPECT_EQ(c.totals.calls, 4);
     (void)timeline_json(c, TimelineView::tree);
+}
+
+TEST(SessionFusion, PermissionRefusalsWithoutAToolIdAreCountedAsDenials) {
+    Event denied = agent_event(EventKind::permission, "", "", "Bash", 10);
+    denied.attrs = R"({"hook_event_name":"PermissionDenied"})";
+    Event rejected = agent_event(EventKind::permission, "", "", "Edit", 20);
+    rejected.source = Source::hook;
+    rejected.attrs = R"({"hook_event_name":"PermissionRequest","decision":"reject"})";
+    Event asked = agent_event(EventKind::permission, "", "", "Read", 30);
+    asked.attrs = R"({"hook_event_name":"PermissionRequest"})";
+    const std::vector<Event> events{denied, rejected, asked};
+    const SessionTimeline t = fuse_session(events, PricingTable::builtin());
+    EXPECT_EQ(t.permission_denials, 2);
+    ASSERT_EQ(t.markers.size(), 3u);
+    EXPECT_EQ(t.markers[0].detail, "denied Bash");
+    EXPECT_EQ(t.markers[2].detail, "Read");
 }
 
 TEST(SessionFusion, ShuffledEventsGiveTheSameTimeline) {
