@@ -18,14 +18,12 @@ ApiError store_failed(const Error& error) {
 ApiResult<SessionTimeline> fused_timeline(ApiContext& context, std::string_view session_id) {
     auto lease = context.connections.acquire();
     if (!lease.ok()) return store_failed(lease.error());
-    std::vector<Event> events;
-    const Status scanned = lease->events().scan_session_events(
-        session_id, [&](Event&& event) { events.push_back(std::move(event)); });
-    if (!scanned.ok()) return store_failed(scanned.error());
-    if (events.empty()) {
+    auto timeline = fuse_stored_session(lease->events(), session_id, context.pricing);
+    if (!timeline.ok()) return store_failed(timeline.error());
+    if (!*timeline) {
         return ApiError{ApiErrorCode::not_found, "no session " + std::string(session_id), "id"};
     }
-    return fuse_session(events, context.pricing);
+    return std::move(**timeline);
 }
 
 }  // namespace

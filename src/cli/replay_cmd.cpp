@@ -237,14 +237,14 @@ int run_replay(const GlobalOptions& globals, const ReplayFlags& flags) {
         std::fprintf(stderr, "agent-trace replay: %s\n", session.error().message.c_str());
         return 1;
     }
-    std::vector<Event> events;
-    if (auto s = (*store)->scan_session_events(*session,
-                                               [&](Event&& e) { events.push_back(std::move(e)); });
-        !s) {
-        std::fprintf(stderr, "agent-trace replay: %s\n", s.error().message.c_str());
+    auto fused = fuse_stored_session(**store, *session, *pricing);
+    if (!fused || !*fused) {
+        std::fprintf(
+            stderr, "agent-trace replay: %s\n",
+            fused ? ("no events of session " + *session).c_str() : fused.error().message.c_str());
         return 1;
     }
-    const SessionTimeline timeline = fuse_session(events, *pricing);
+    const SessionTimeline& timeline = **fused;
     if (flags.json) {
         const std::string json =
             flags.linking

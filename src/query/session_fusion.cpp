@@ -881,4 +881,17 @@ SessionTimeline fuse_session(std::span<const Event> events, const PricingTable& 
     return Fuser(events, pricing).run();
 }
 
+Result<std::optional<SessionTimeline>> fuse_stored_session(EventReader& reader,
+                                                           std::string_view session_id,
+                                                           const PricingTable& pricing) {
+    std::vector<Event> events;
+    if (auto read = reader.scan_session_events(session_id,
+                                               [&](Event&& e) { events.push_back(std::move(e)); });
+        !read) {
+        return read.error();
+    }
+    if (events.empty()) return std::optional<SessionTimeline>();
+    return std::optional<SessionTimeline>(fuse_session(events, pricing));
+}
+
 }  // namespace agent_trace

@@ -11,11 +11,15 @@
 // the Agent/Task tool call that spawned them.
 // Usage: OTEL's api_request wins (final counts and Claude Code's cost_usd); the
 // transcript supplies the 5m/1h cache-write split and fills calls OTEL missed.
+#include <optional>
 #include <span>
+#include <string_view>
 
 #include "core/event.hpp"
 #include "core/pricing.hpp"
+#include "core/result.hpp"
 #include "query/session_timeline.hpp"
+#include "store/event_reader.hpp"
 #include "store/fused_index.hpp"
 
 namespace agent_trace {
@@ -24,6 +28,11 @@ namespace agent_trace {
 inline constexpr int kFusionVersion = 1;
 
 SessionTimeline fuse_session(std::span<const Event> events, const PricingTable& pricing);
+
+// The stored events of one session, fused; nullopt when the store holds none.
+Result<std::optional<SessionTimeline>> fuse_stored_session(EventReader& reader,
+                                                           std::string_view session_id,
+                                                           const PricingTable& pricing);
 
 // The fused index rows of a timeline.
 FusedSession to_fused_rows(const SessionTimeline& timeline);

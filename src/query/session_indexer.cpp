@@ -1,7 +1,5 @@
 #include "query/session_indexer.hpp"
 
-#include <vector>
-
 #include "query/session_fusion.hpp"
 
 namespace agent_trace {
@@ -19,19 +17,12 @@ Result<IndexerPass> SessionIndexer::refresh(size_t max_sessions) {
         pass.remaining = stale->size() - max_sessions;
         stale->resize(max_sessions);
     }
-    std::vector<Event> events;
     for (const StaleSession& s : *stale) {
-        events.clear();
-        auto read =
-            events_.scan_session_events(s.session_id, [&](Event&& e) { events.push_back(std::move(e)); });
-        if (!read) return read.error();
+        auto timeline = fuse_stored_session(events_, s.session_id, pricing_);
+        if (!timeline) return timeline.error();
         FusedSession fused;
-        if (events.empty()) {
-            fused.session.session_id = s.session_id;  // no events left: rows are removed
-        } else {
-            fused = to_fused_rows(fuse_session(events, pricing_));
-            fused.session.session_id = s.session_id;
-        }
+        if (*timeline) fused = to_fused_rows(**timeline);
+        fused.session.session_id = s.session_id;  // without events: its rows are removed
         if (auto put = index_.put_fused_session(fused, s.generation); !put) return put.error();
         pass.fused++;
     }
