@@ -127,7 +127,8 @@ FusedSession to_fused_rows(const SessionTimeline& t) {
         row.tool_name = tc.tool_name;
         row.project = t.project;
         row.user = t.user;
-        row.ts = tc.start_ts != 0 ? tc.start_ts : tc.end_ts;
+        // A call refused before it ran has neither start nor end: its decision dates it.
+        row.ts = tc.start_ts != 0 ? tc.start_ts : (tc.end_ts != 0 ? tc.end_ts : tc.decided_ts);
         row.duration_ms = tc.duration_ms;
         row.result = std::string(result_name(tc.result));
         // The issuing call's cost, shared equally by the tools it asked for.

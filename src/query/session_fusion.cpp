@@ -410,6 +410,7 @@ private:
                     if (!decision.empty()) {
                         tc.permission = std::move(decision);
                         tc.permission_source = a.text("source");
+                        tc.decided_ts = std::max(tc.decided_ts, e->ts);
                     }
                     break;
                 }

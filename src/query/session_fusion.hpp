@@ -25,7 +25,8 @@
 namespace agent_trace {
 
 // Bumped whenever fusion decides differently, so stored summaries are redone.
-inline constexpr int kFusionVersion = 1;
+// 2: a tool call refused before it started is dated by its permission decision.
+inline constexpr int kFusionVersion = 2;
 
 SessionTimeline fuse_session(std::span<const Event> events, const PricingTable& pricing);
 

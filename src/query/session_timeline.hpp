@@ -72,6 +72,7 @@ struct ToolCall {
     std::string error;              // when the tier stored it
     std::string permission;         // "accept", "reject" ... (last decision), "" when none seen
     std::string permission_source;  // "config", "user" ...
+    TimestampUs decided_ts = 0;     // the last permission decision; 0: none seen
     std::string spawned_agent_id;   // an Agent/Task call: the subagent it ran
     uint8_t sources = 0;
     size_t prompt = kNone;
