@@ -24,6 +24,10 @@
 #      step 1), TMPDIR (where the work directory is made; default /tmp).
 set -euo pipefail
 
+# --no-dashboard where the build has one (its default port 3100 may be taken; older
+# builds have no dashboard and no such flag).
+no_dashboard() { "$1" serve --help 2>/dev/null | grep -- '--no-dashboard' >/dev/null && echo --no-dashboard; }
+
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-build}"
 [[ "$BUILD_DIR" = /* ]] || BUILD_DIR="$ROOT/$BUILD_DIR"
@@ -183,7 +187,7 @@ print(con.execute("SELECT count(*) FROM fused_stale").fetchone()[0])' "$DB")
 t_launch=$(now_ns)
 HOME="$WORK/home" "$AGENT_TRACE" --data-dir "$DATA" serve --hooks-listen 127.0.0.1:0 \
   --otlp-grpc-listen 127.0.0.1:0 --api-listen 127.0.0.1:0 --port-file "$PORT_FILE" --no-import \
-  >>"$WORK/serve.log" 2>&1 &
+  $(no_dashboard "$AGENT_TRACE") >>"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 600); do  # <= 60 s to open the store and listen
   [[ -s "$PORT_FILE" ]] && break

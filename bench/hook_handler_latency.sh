@@ -10,6 +10,10 @@
 # Target: hook-handler p99 <= floor p99 + 3 ms.
 set -euo pipefail
 
+# --no-dashboard where the build has one (its default port 3100 may be taken; older
+# builds have no dashboard and no such flag).
+no_dashboard() { "$1" serve --help 2>/dev/null | grep -- '--no-dashboard' >/dev/null && echo --no-dashboard; }
+
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-build}"
 [[ "$BUILD_DIR" = /* ]] || BUILD_DIR="$ROOT/$BUILD_DIR"
@@ -63,7 +67,7 @@ server_kind=""
 if "$AGENT_TRACE" serve --help >/dev/null 2>&1; then
   server_kind="agent-trace serve"
   "$AGENT_TRACE" --data-dir "$work/serve" serve --hooks-listen 127.0.0.1:0 --otlp-grpc-listen 127.0.0.1:0 --api-listen 127.0.0.1:0 \
-    --port-file "$work/port.json" --no-import >"$work/serve.log" 2>&1 &
+    --port-file "$work/port.json" --no-import $(no_dashboard "$AGENT_TRACE") >"$work/serve.log" 2>&1 &
   server_pid=$!
 else
   server_kind="python http.server (agent-trace serve not built)"

@@ -12,6 +12,10 @@
 # Env: BUILD_DIR (default build), SECONDS_PER_RUN (default 5), BATCH (default 100),
 #      CONNECTIONS (default 64).
 set -euo pipefail
+
+# --no-dashboard where the build has one (its default port 3100 may be taken; older
+# builds have no dashboard and no such flag).
+no_dashboard() { "$1" serve --help 2>/dev/null | grep -- '--no-dashboard' >/dev/null && echo --no-dashboard; }
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 BIN="$BUILD_DIR/agent-trace"
@@ -38,7 +42,7 @@ run_case() {
   local dir="$WORK/$name-$sync"
   mkdir -p "$dir/home"
   HOME="$dir/home" "$BIN" --data-dir "$dir/data" serve --hooks-listen 127.0.0.1:0 --otlp-grpc-listen 127.0.0.1:0 --api-listen 127.0.0.1:0 \
-    --port-file "$dir/port" --no-import --queue-sync "$sync" >"$dir/serve.log" 2>&1 &
+    --port-file "$dir/port" --no-import --queue-sync "$sync" $(no_dashboard "$BIN") >"$dir/serve.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 200); do [[ -s "$dir/port" ]] && break; sleep 0.05; done
   local port

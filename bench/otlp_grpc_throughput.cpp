@@ -629,19 +629,11 @@ public:
         dir_ = tmpl;
         std::filesystem::create_directories(dir_ / "home");
         const std::string port_file = (dir_ / "port.json").string();
-        std::vector<std::string> args{options.agent_trace,
-                                      "--data-dir",
-                                      (dir_ / "data").string(),
-                                      "serve",
-                                      "--hooks-listen",
-                                      "127.0.0.1:0",
-                                      "--otlp-grpc-listen",
-                                      "127.0.0.1:0",
-                                      "--api-listen",
-                                      "127.0.0.1:0",
-                                      "--port-file",
-                                      port_file,
-                                      "--no-import"};
+        std::vector<std::string> args{
+            options.agent_trace, "--data-dir",  (dir_ / "data").string(), "serve",
+            "--hooks-listen",    "127.0.0.1:0", "--otlp-grpc-listen",     "127.0.0.1:0",
+            "--api-listen",      "127.0.0.1:0", "--no-dashboard",         "--port-file",
+            port_file,           "--no-import"};
         for (const auto& a : options.serve_args) args.push_back(a);
         std::vector<std::string> env;
         for (char** e = environ; *e != nullptr; ++e) {

@@ -9,6 +9,10 @@
 # event-to-UI target.
 set -euo pipefail
 
+# --no-dashboard where the build has one (its default port 3100 may be taken; older
+# builds have no dashboard and no such flag).
+no_dashboard() { "$1" serve --help 2>/dev/null | grep -- '--no-dashboard' >/dev/null && echo --no-dashboard; }
+
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-build}"
 [[ "$BUILD_DIR" = /* ]] || BUILD_DIR="$ROOT/$BUILD_DIR"
@@ -48,7 +52,7 @@ trap cleanup EXIT INT TERM
 mkdir -p "$work/home"
 HOME="$work/home" "$AGENT_TRACE" --data-dir "$work/data" serve --hooks-listen 127.0.0.1:0 \
   --no-otlp-grpc --api-listen 127.0.0.1:0 --port-file "$work/port.json" --no-import \
-  --queue-sync "$QUEUE_SYNC" >"$work/serve.log" 2>&1 &
+  --queue-sync "$QUEUE_SYNC" $(no_dashboard "$AGENT_TRACE") >"$work/serve.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 200); do
   [[ -s "$work/port.json" ]] && break

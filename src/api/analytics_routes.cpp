@@ -3,6 +3,8 @@
 #include <optional>
 #include <vector>
 
+#include "api/api_routes.hpp"
+#include "api/list_cursor.hpp"
 #include "api/time_window.hpp"
 #include "core/json_writer.hpp"
 #include "query/analytics.hpp"
@@ -96,6 +98,15 @@ void write_usage_fields(JsonWriter& w, const UsageGroup& group, bool with_tokens
 ApiResult<std::string> usage_analytics(ApiContext& context, const QueryParams& params) {
     const auto by = parse_usage_group_by(params.has("by") ? params.get("by") : "day");
     if (!by) return bad_param("by", "unknown grouping");
+    std::optional<UsageSplit> split;
+    if (params.has("split")) {
+        split = parse_usage_split(params.get("split"));
+        if (!split) return bad_param("split", "unknown split");
+        if (*by != UsageGroupBy::day) {
+            return bad_param("split", "split is taken with by=day only (each day's usage per " +
+                                          std::string(params.get("split")) + ")");
+        }
+    }
     auto request = parse_analytics_request(params);
     if (!request.ok()) return request.error();
     if (*by == UsageGroupBy::tool && !request->filter.model.empty()) {
@@ -104,7 +115,9 @@ ApiResult<std::string> usage_analytics(ApiContext& context, const QueryParams& p
     }
     auto lease = context.connections.acquire();
     if (!lease.ok()) return store_failed(lease.error());
-    UsageAccumulator usage(*by, request->window.zone);
+    // One scan of the fused usage rows: the days and their splits are summed here,
+    // which is faster than SQLite's GROUP BY sorting them (docs/api.md).
+    UsageAccumulator usage(*by, request->window.zone, split);
     Status scanned = lease->index().scan_fused_usage(
         request->filter, [&](const FusedUsageRow& row) { usage.add(row); });
     if (scanned.ok() && *by == UsageGroupBy::tool) {
@@ -118,11 +131,24 @@ ApiResult<std::string> usage_analytics(ApiContext& context, const QueryParams& p
     JsonWriter w;
     w.begin_object();
     w.key("by").value(to_string(*by));
+    if (split) w.key("split").value(to_string(*split));
     write_window(w, request->window);
     w.key("groups").begin_array();
     for (const UsageGroup& group : result.groups) {
         w.begin_object().key("key").value(group.key);
         write_usage_fields(w, group, group_tokens);
+        if (split) {
+            w.key("split").begin_array();
+            for (const UsageGroup& part : group.split) {
+                w.begin_object().key("key").value(part.key);
+                w.key("calls").value(part.calls);
+                w.key("cost_usd").value(part.cost_usd, kUsdDecimals);
+                write_tokens(w, part.tokens);
+                w.key("unpriced_calls").value(part.unpriced_calls);
+                w.end_object();
+            }
+            w.end_array();
+        }
         w.end_object();
     }
     w.end_array();
@@ -176,6 +202,66 @@ ApiResult<std::string> tool_analytics(ApiContext& context, const QueryParams& pa
     w.key("pending").value(totals.pending);
     w.key("error_rate").value(totals.error_rate(), kRatioDecimals);
     w.end_object();
+    w.end_object();
+    return w.take();
+}
+
+ApiResult<std::string> tool_failures(ApiContext& context, const QueryParams& params) {
+    auto request = parse_analytics_request(params);
+    if (!request.ok()) return request.error();
+    ToolFailureQuery query;
+    query.filter = request->filter;
+    query.tool_name = std::string(params.get("tool"));
+    query.result = std::string(params.get("result"));
+    query.limit = kDefaultFailurePageSize;
+    if (const auto limit = params.get_int("limit")) query.limit = static_cast<size_t>(*limit);
+    const std::string fingerprint = failure_filter_fingerprint(query);
+    if (params.has("cursor")) {
+        const auto cursor = decode_failure_cursor(params.get("cursor"));
+        if (!cursor) {
+            return ApiError{ApiErrorCode::invalid_cursor, "cursor is not a cursor this API issued",
+                            "cursor"};
+        }
+        if (cursor->filter_fingerprint != fingerprint) {
+            return ApiError{ApiErrorCode::invalid_cursor,
+                            "cursor was issued for another filter; start again without it",
+                            "cursor"};
+        }
+        query.after = cursor->position;
+    }
+    auto lease = context.connections.acquire();
+    if (!lease.ok()) return store_failed(lease.error());
+    auto page = lease->index().list_tool_failures(query);
+    if (!page.ok()) return store_failed(page.error());
+
+    JsonWriter w;
+    w.begin_object();
+    write_window(w, request->window);
+    w.key("failures").begin_array();
+    for (const FusedToolRow& row : page->rows) {
+        w.begin_object();
+        w.key("session_id").value(row.session_id);
+        w.key("project").value(row.project);
+        w.key("agent_id").value(row.agent_id);
+        w.key("tool_use_id").value(row.tool_use_id);
+        w.key("tool_name").value(row.tool_name);
+        w.key("ts").value(format_iso8601_utc(row.ts));
+        w.key("duration_ms");
+        if (row.duration_ms) {
+            w.value(*row.duration_ms);
+        } else {
+            w.null();
+        }
+        w.key("result").value(row.result);
+        w.end_object();
+    }
+    w.end_array();
+    w.key("next_cursor");
+    if (page->next) {
+        w.value(encode_failure_cursor({fingerprint, *page->next}));
+    } else {
+        w.null();
+    }
     w.end_object();
     return w.take();
 }

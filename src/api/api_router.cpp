@@ -1,6 +1,7 @@
 #include "api/api_router.hpp"
 
 #include <exception>
+#include <functional>
 #include <optional>
 
 #include "api/analytics_routes.hpp"
@@ -61,8 +62,10 @@ std::optional<MatchedRoute> session_route(std::string_view path) {
 class Router final : public ApiRouter {
 public:
     Router(std::unique_ptr<ReadConnections> connections, const PricingTable& pricing,
-           size_t max_page_size)
-        : connections_(std::move(connections)), context_{*connections_, pricing, max_page_size} {}
+           size_t max_page_size, std::function<std::string()> status_json)
+        : connections_(std::move(connections)),
+          context_{*connections_, pricing, max_page_size},
+          status_json_(std::move(status_json)) {}
 
     server::HttpResponse handle(const server::HttpRequest& request) override {
         // The router is the boundary: nothing thrown below may reach the listener.
@@ -114,6 +117,14 @@ private:
                 return tool_analytics(context_, params);
             case RouteId::analytics_models:
                 return model_analytics(context_, params);
+            case RouteId::tool_failures:
+                return tool_failures(context_, params);
+            case RouteId::status:
+                if (!status_json_) {
+                    return ApiError{ApiErrorCode::not_found,
+                                    "the status report is served by agent-trace serve", ""};
+                }
+                return status_json_();
             case RouteId::blocks:
                 return billing_blocks(context_, params, now_us());
             case RouteId::openapi:
@@ -126,6 +137,7 @@ private:
 
     std::unique_ptr<ReadConnections> connections_;
     ApiContext context_;
+    std::function<std::string()> status_json_;
 };
 
 }  // namespace
@@ -137,8 +149,8 @@ Result<std::unique_ptr<ApiRouter>> make_api_router(const ApiOptions& options) {
     if (!connections.ok()) return connections.error();
     const PricingTable& pricing =
         options.pricing != nullptr ? *options.pricing : PricingTable::builtin();
-    return std::unique_ptr<ApiRouter>(
-        std::make_unique<Router>(std::move(*connections), pricing, options.max_page_size));
+    return std::unique_ptr<ApiRouter>(std::make_unique<Router>(
+        std::move(*connections), pricing, options.max_page_size, options.status_json));
 }
 
 }  // namespace agent_trace::api

@@ -3,6 +3,7 @@
 // serve mounts it on the API listener (127.0.0.1:8318); /api/v1/stream (SSE) is
 // served beside it, not by the router.
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,6 +17,9 @@ struct ApiOptions {
     std::string db_path;
     const PricingTable* pricing = nullptr;  // nullptr: the built-in table
     size_t max_page_size = 500;
+    // GET /api/v1/status: the report `agent-trace status --json` prints, which
+    // needs facts only serve has (its health); unset: the route answers 404.
+    std::function<std::string()> status_json;
 };
 
 class ApiRouter {

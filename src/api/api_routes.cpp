@@ -41,7 +41,7 @@ std::vector<ApiRoute> build_routes() {
                    {},
                    1,
                    static_cast<int64_t>(kDefaultMaxPageSize)},
-          text("cursor")},
+          text("cursor"), ApiParam{"include_total", ParamIn::query, ParamType::boolean}},
          "SessionList"});
     routes.push_back({RouteId::session_detail,
                       "/api/v1/sessions/{id}",
@@ -57,19 +57,34 @@ std::vector<ApiRoute> build_routes() {
                       "Linking"});
     routes.push_back(
         {RouteId::analytics_usage, "/api/v1/analytics/usage",
-         with(analytics_filters(true), {one_of("by", {"day", "model", "project", "user", "tool"})}),
+         with(analytics_filters(true), {one_of("by", {"day", "model", "project", "user", "tool"}),
+                                        one_of("split", {"model", "project", "user"})}),
          "UsageAnalytics"});
     routes.push_back({RouteId::analytics_tools, "/api/v1/analytics/tools", analytics_filters(false),
                       "ToolAnalytics"});
+    routes.push_back(
+        {RouteId::tool_failures, "/api/v1/analytics/tools/failures",
+         with(analytics_filters(false), {text("tool"), one_of("result", {"error", "denied"}),
+                                         ApiParam{"limit",
+                                                  ParamIn::query,
+                                                  ParamType::integer,
+                                                  {},
+                                                  1,
+                                                  static_cast<int64_t>(kMaxFailurePageSize)},
+                                         text("cursor")}),
+         "ToolFailureList"});
     routes.push_back({RouteId::analytics_models, "/api/v1/analytics/models",
                       analytics_filters(true), "ModelAnalytics"});
     routes.push_back({RouteId::blocks, "/api/v1/blocks", analytics_filters(true), "BlockList"});
+    routes.push_back({RouteId::status, "/api/v1/status", {}, "Status"});
     routes.push_back({RouteId::openapi, "/api/v1/openapi.json", {}, "OpenApiDocument"});
+    // access_token: taken only when serve has --auth-token (server/stream_request.hpp).
     routes.push_back(
         {RouteId::stream,
          "/api/v1/stream",
          {text("session_id"), text("session"), text("project"), text("kind"),
-          ApiParam{"last_event_id", ParamIn::query, ParamType::integer, {}, 0, std::nullopt}},
+          ApiParam{"last_event_id", ParamIn::query, ParamType::integer, {}, 0, std::nullopt},
+          text("access_token")},
          "",
          false});
     return routes;

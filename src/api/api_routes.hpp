@@ -12,6 +12,8 @@
 namespace agent_trace::api {
 
 inline constexpr size_t kDefaultMaxPageSize = 500;
+inline constexpr size_t kMaxFailurePageSize = 500;
+inline constexpr size_t kDefaultFailurePageSize = 50;
 
 enum class ParamType : uint8_t { string, integer, boolean };
 enum class ParamIn : uint8_t { query, path };
@@ -36,7 +38,9 @@ enum class RouteId : uint8_t {
     analytics_usage,
     analytics_tools,
     analytics_models,
+    tool_failures,
     blocks,
+    status,
     openapi,
     stream,  // served by the SSE handler beside the router, documented here too
 };

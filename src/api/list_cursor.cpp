@@ -13,6 +13,7 @@ namespace agent_trace::api {
 namespace {
 
 constexpr std::string_view kVersion = "c1";
+constexpr std::string_view kFailureVersion = "f1";
 constexpr char kSeparator = '\n';
 // A session id is the last field and may hold anything; this bounds the rest.
 constexpr size_t kMaxCursorBytes = 1024;
@@ -129,6 +130,50 @@ std::string session_filter_fingerprint(const SessionListQuery& query) {
     // The first 64 bits of a 128-bit hash are plenty to tell two queries apart.
     return hash_event_id({"session-list-filter", query.project, query.user, query.model, since,
                           until, errors, query.text})
+        .hex()
+        .substr(0, 16);
+}
+
+namespace {
+
+std::string optional_ts(const std::optional<TimestampUs>& ts) {
+    return ts ? std::to_string(*ts) : std::string("-");
+}
+
+}  // namespace
+
+std::string encode_failure_cursor(const ToolFailureListCursor& cursor) {
+    std::string payload;
+    payload += kFailureVersion;
+    payload += kSeparator;
+    payload += cursor.filter_fingerprint;
+    payload += kSeparator;
+    payload += hex_u64(static_cast<uint64_t>(cursor.position.ts));
+    payload += kSeparator;
+    payload += hex_u64(static_cast<uint64_t>(cursor.position.row));
+    return base64url_encode(payload);
+}
+
+std::optional<ToolFailureListCursor> decode_failure_cursor(std::string_view text) {
+    if (text.empty() || text.size() > kMaxCursorBytes) return std::nullopt;
+    const auto payload = base64url_decode(text);
+    if (!payload) return std::nullopt;
+    const auto fields = split_fields(*payload, 3);
+    if (!fields || (*fields)[0] != kFailureVersion) return std::nullopt;
+    const auto ts = parse_hex_u64((*fields)[2]);
+    const auto row = parse_hex_u64((*fields)[3]);
+    if (!ts || !row) return std::nullopt;
+    ToolFailureListCursor cursor;
+    cursor.filter_fingerprint = std::string((*fields)[1]);
+    cursor.position.ts = static_cast<TimestampUs>(*ts);
+    cursor.position.row = static_cast<int64_t>(*row);
+    return cursor;
+}
+
+std::string failure_filter_fingerprint(const ToolFailureQuery& query) {
+    const AnalyticsFilter& f = query.filter;
+    return hash_event_id({"tool-failure-filter", optional_ts(f.since), optional_ts(f.until),
+                          f.project, f.user, f.session_id, query.tool_name, query.result})
         .hex()
         .substr(0, 16);
 }

@@ -1,5 +1,6 @@
 #include "api/session_routes.hpp"
 
+#include <optional>
 #include <vector>
 
 #include "api/session_list_request.hpp"
@@ -35,6 +36,12 @@ ApiResult<std::string> list_sessions(ApiContext& context, const QueryParams& par
     if (!lease.ok()) return store_failed(lease.error());
     auto page = lease->index().list_sessions(*query);
     if (!page.ok()) return store_failed(page.error());
+    std::optional<uint64_t> total;
+    if (params.get_bool("include_total").value_or(false)) {
+        auto counted = lease->index().count_sessions(*query);
+        if (!counted.ok()) return store_failed(counted.error());
+        total = *counted;
+    }
     JsonWriter w;
     w.begin_object().key("sessions").begin_array();
     for (const FusedSessionRow& row : page->rows) write_session_row(w, row);
@@ -44,6 +51,7 @@ ApiResult<std::string> list_sessions(ApiContext& context, const QueryParams& par
     } else {
         w.null();
     }
+    if (total) w.key("total").value(*total);
     w.end_object();
     return w.take();
 }

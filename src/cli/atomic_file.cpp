@@ -69,46 +69,6 @@ std::string utc_stamp() {
 
 }  // namespace
 
-Result<std::optional<std::string>> read_small_file(const std::filesystem::path& path,
-                                                   size_t max_bytes) {
-    UniqueFd fd(open_retrying(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-    if (!fd.valid()) {
-        if (errno == ENOENT) return std::optional<std::string>();
-        return make_error("cannot open " + path.string() + ": " + errno_text(errno));
-    }
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) {
-        return make_error("cannot stat " + path.string() + ": " + errno_text(errno));
-    }
-    if (!S_ISREG(st.st_mode)) return make_error(path.string() + " is not a regular file");
-    if (static_cast<uint64_t>(st.st_size) > max_bytes) {
-        return make_error(path.string() + " is larger than " + std::to_string(max_bytes) +
-                          " bytes; not a settings file");
-    }
-    std::string content;
-    content.resize(static_cast<size_t>(st.st_size));
-    size_t filled = 0;
-    // The file may grow or shrink while we read: read until EOF, bounded by max_bytes.
-    while (true) {
-        if (filled == content.size()) {
-            if (content.size() >= max_bytes) {
-                return make_error(path.string() + " is larger than " + std::to_string(max_bytes) +
-                                  " bytes; not a settings file");
-            }
-            content.resize(std::min(max_bytes, content.size() + 4096));
-        }
-        const ssize_t n = ::read(fd.get(), content.data() + filled, content.size() - filled);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return make_error("cannot read " + path.string() + ": " + errno_text(errno));
-        }
-        if (n == 0) break;
-        filled += static_cast<size_t>(n);
-    }
-    content.resize(filled);
-    return std::optional<std::string>(std::move(content));
-}
-
 Status replace_file_atomically(const std::filesystem::path& path, std::string_view content,
                                mode_t new_file_mode) {
     const std::filesystem::path dir =

@@ -1,6 +1,7 @@
 #pragma once
-// Whole-file reads and crash-safe replacement for small configuration files
-// that other programs (Claude Code, editors, dotfile managers) also touch.
+// Crash-safe replacement for small configuration files that other programs
+// (Claude Code, editors, dotfile managers) also touch; they are read with
+// file_io::read_small_file().
 #include <sys/types.h>
 
 #include <filesystem>
@@ -11,11 +12,6 @@
 #include "core/result.hpp"
 
 namespace agent_trace::cli {
-
-// The file's bytes, or nullopt when it does not exist. Refuses anything that is
-// not a regular file, and files over `max_bytes`.
-Result<std::optional<std::string>> read_small_file(const std::filesystem::path& path,
-                                                   size_t max_bytes = 16U << 20U);
 
 // Writes `content` next to `path` in a temporary file, fsyncs it and renames it
 // over `path`, then fsyncs the directory. An existing file keeps its mode (and,

@@ -13,13 +13,13 @@
 #include <optional>
 #include <string>
 
-#include "cli/claude_settings.hpp"
 #include "cli/commands.hpp"
 #include "cli/init_manifest.hpp"
 #include "cli/init_wiring.hpp"
 #include "cli/process_probe.hpp"
 #include "cli/server_health.hpp"
 #include "core/paths.hpp"
+#include "ingest/hooks/claude_settings.hpp"
 
 namespace agent_trace::cli {
 namespace {

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "cli/atomic_file.hpp"
+#include "core/file_io.hpp"
 
 namespace agent_trace::cli {
 namespace {
@@ -94,7 +95,7 @@ std::string init_manifest_path(const std::string& config_dir) {
 Result<InitManifest> InitManifest::load(const std::string& path) {
     InitManifest manifest;
     manifest.path_ = path;
-    auto text = read_small_file(path);
+    auto text = file_io::read_small_file(path);
     if (!text) return text.error();
     if (!*text) return manifest;
     const Json j = Json::parse(**text, nullptr, false);

@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "cli/claude_settings.hpp"
 #include "core/result.hpp"
+#include "ingest/hooks/claude_settings.hpp"
 
 namespace agent_trace::cli {
 

@@ -10,6 +10,7 @@
 #include "cli/atomic_file.hpp"
 #include "cli/init_manifest.hpp"
 #include "cli/text_diff.hpp"
+#include "core/file_io.hpp"
 #include "core/time.hpp"
 
 namespace agent_trace::cli {
@@ -28,7 +29,7 @@ Result<LoadedSettings> load_settings(const std::filesystem::path& requested) {
     auto target = resolve_for_writing(requested);
     if (!target) return target.error();
     loaded.path = *target;
-    auto text = read_small_file(loaded.path);
+    auto text = file_io::read_small_file(loaded.path);
     if (!text) return text.error();
     loaded.text = std::move(*text);
     if (loaded.text) {
@@ -42,7 +43,7 @@ Result<LoadedSettings> load_settings(const std::filesystem::path& requested) {
 // Another program (Claude Code's /config, an editor) may have saved the file
 // while we worked; writing our copy would silently undo that.
 Status ensure_unchanged(const LoadedSettings& loaded) {
-    auto now = read_small_file(loaded.path);
+    auto now = file_io::read_small_file(loaded.path);
     if (!now) return now.error();
     if (*now != loaded.text) {
         return make_error(loaded.path.string() +

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "cli/claude_settings.hpp"
 #include "core/result.hpp"
+#include "ingest/hooks/claude_settings.hpp"
 
 namespace agent_trace::cli {
 

@@ -14,6 +14,9 @@ struct ServeFlags {
     bool no_otlp_grpc = false;
     std::string api_listen = "127.0.0.1:8318";
     bool no_api = false;
+    std::string dashboard_listen = "127.0.0.1:3100";
+    bool no_dashboard = false;
+    std::string web_dir;
     unsigned sse_heartbeat_ms = 15'000;
     unsigned sse_client_buffer_kb = 4096;
     std::string auth_token;
@@ -77,6 +80,18 @@ int run_serve(const GlobalOptions& globals, const ServeFlags& flags) {
         options.api_port = api->second;
     }
     options.api = !flags.no_api;
+    if (!flags.no_dashboard) {
+        auto dashboard = parse_listen(flags.dashboard_listen);
+        if (!dashboard) {
+            std::fprintf(stderr, "agent-trace serve: --dashboard-listen: %s\n",
+                         dashboard.error().message.c_str());
+            return 2;
+        }
+        options.dashboard_host = dashboard->first;
+        options.dashboard_port = dashboard->second;
+    }
+    options.dashboard = !flags.no_dashboard;
+    options.web_dir = flags.web_dir;
     options.stream.heartbeat = std::chrono::milliseconds(flags.sse_heartbeat_ms);
     options.stream.client_queue_bytes = size_t{flags.sse_client_buffer_kb} << 10;
     options.config_dir = globals.config_dir;
@@ -121,6 +136,13 @@ int run_serve(const GlobalOptions& globals, const ServeFlags& flags) {
                      "/api/v1/stream, /metrics)\n",
                      options.api_host.c_str(), static_cast<unsigned>((*app)->api_port()));
     }
+    if (options.dashboard) {
+        const std::string host = options.dashboard_host.find(':') != std::string::npos
+                                     ? "[" + options.dashboard_host + "]"
+                                     : options.dashboard_host;
+        std::fprintf(stderr, "agent-trace serve: dashboard on http://%s:%u/\n", host.c_str(),
+                     static_cast<unsigned>((*app)->dashboard_port()));
+    }
     (*app)->run_until_signal();
     std::fprintf(stderr, "agent-trace serve: stopped\n");
     return 0;
@@ -130,7 +152,9 @@ int run_serve(const GlobalOptions& globals, const ServeFlags& flags) {
 
 void add_serve_command(CLI::App& root, const GlobalOptions& globals, int& exit_code) {
     auto* command = root.add_subcommand(
-        "serve", "Run the local collector: hooks + OTLP receivers, durable queue, store writer");
+        "serve",
+        "Run the local collector: hooks + OTLP receivers, durable queue, store writer, API "
+        "and dashboard");
     auto flags = std::make_shared<ServeFlags>();
     command
         ->add_option("--hooks-listen", flags->hooks_listen,
@@ -150,6 +174,17 @@ void add_serve_command(CLI::App& root, const GlobalOptions& globals, int& exit_c
         ->capture_default_str();
     command->add_flag("--no-api", flags->no_api, "Do not start the API listener");
     command
+        ->add_option("--dashboard-listen", flags->dashboard_listen,
+                     "HOST:PORT for the web dashboard, which also answers everything the API "
+                     "port does (/api/v1/..., /healthz, /metrics) for the app on the same "
+                     "origin (port 0: any free port)")
+        ->capture_default_str();
+    command->add_flag("--no-dashboard", flags->no_dashboard, "Do not start the dashboard listener");
+    command->add_option("--web-dir", flags->web_dir,
+                        "The built dashboard to serve (a directory with index.html); default: "
+                        "$AGENT_TRACE_WEB_DIR, else web/ beside the executable (build/web after "
+                        "`make build`), else ../share/agent-trace/web");
+    command
         ->add_option("--sse-heartbeat-ms", flags->sse_heartbeat_ms,
                      "Live stream: send a comment line this often so idle connections stay open")
         ->check(CLI::Range(10u, 3'600'000u))
@@ -165,7 +200,7 @@ void add_serve_command(CLI::App& root, const GlobalOptions& globals, int& exit_c
                         "address (env AGENT_TRACE_AUTH_TOKEN)");
     command->add_option(
         "--port-file", flags->port_file,
-        R"(Write {"hooks_url": URL, "hooks": PORT, "otlp_grpc_url": URL, "otlp_grpc": PORT, "api_url": URL, "api": PORT, "pid": PID} here once listening)");
+        R"(Write {"hooks_url": URL, "hooks": PORT, "otlp_grpc_url": URL, "otlp_grpc": PORT, "api_url": URL, "api": PORT, "dashboard_url": URL, "dashboard": PORT, "pid": PID} here once listening)");
     command
         ->add_option("--queue-sync", flags->queue_sync,
                      "every-commit: acknowledge after the group fdatasync (default); interval: "
@@ -204,11 +239,18 @@ void add_serve_command(CLI::App& root, const GlobalOptions& globals, int& exit_c
         "gRPC port (grpc); docs/otlp.md has the mapping.\n"
         "The API port serves the REST API (docs/api.md), the live event stream\n"
         "(Server-Sent Events at /api/v1/stream) and /metrics (Prometheus text format);\n"
-        "prices come from the built-in table and <config-dir>/pricing.json.\n\n"
+        "prices come from the built-in table and <config-dir>/pricing.json.\n"
+        "The dashboard port (http://127.0.0.1:3100/) serves the web dashboard and, for it,\n"
+        "the same API; its files are read once at start (--web-dir). Not built yet: its\n"
+        "pages say so (503) and how to build it; the API answers there all the same.\n"
+        "With --auth-token, the API on either port needs it (the stream also takes\n"
+        "?access_token=, for EventSource); the dashboard's files do not.\n\n"
         "Examples:\n"
         "  agent-trace serve\n"
         "  agent-trace serve --hooks-listen 127.0.0.1:0 --otlp-grpc-listen 127.0.0.1:0 \\\n"
-        "      --api-listen 127.0.0.1:0 --port-file /tmp/at.port --no-import\n"
+        "      --api-listen 127.0.0.1:0 --dashboard-listen 127.0.0.1:0 \\\n"
+        "      --port-file /tmp/at.port --no-import\n"
+        "  agent-trace serve --web-dir web/dist     # a dashboard built with npm run build\n"
         "  curl -N 'http://127.0.0.1:8318/api/v1/stream?kind=tool_start,tool_end'\n"
         "  curl http://127.0.0.1:8318/metrics");
     command->callback([&globals, &exit_code, flags] { exit_code = run_serve(globals, *flags); });

@@ -8,22 +8,6 @@
 #include "cli/hook_handler/loopback_http.hpp"
 
 namespace agent_trace::cli {
-namespace {
-
-const nlohmann::ordered_json* at_pointer(
-    const std::shared_ptr<const nlohmann::ordered_json>& health, std::string_view pointer) {
-    if (!health || !health->is_object()) return nullptr;
-    const nlohmann::ordered_json& root = *health;
-    try {
-        const nlohmann::ordered_json::json_pointer p{std::string(pointer)};
-        if (!root.contains(p)) return nullptr;
-        return &root.at(p);
-    } catch (const nlohmann::ordered_json::exception&) {
-        return nullptr;
-    }
-}
-
-}  // namespace
 
 std::string default_server_url(const std::string& data_dir) {
     if (const char* env = std::getenv("AGENT_TRACE_HOOKS_URL"); env != nullptr && *env != '\0') {
@@ -44,38 +28,6 @@ std::string default_server_url(const std::string& data_dir) {
         }
     }
     return std::string(kDefaultServerUrl);
-}
-
-Result<std::string> normalize_server_url(std::string_view url) {
-    auto parsed = parse_loopback_url(url);
-    if (!parsed) return make_error(std::string(url) + ": " + parsed.error().message);
-    // Spelled out in full: OTEL exporters need the scheme, and the hook command and
-    // the OTEL endpoint should name the same place the same way.
-    std::string normalized = "http://";
-    normalized += parsed->ipv6 ? "[" + parsed->host + "]" : parsed->host;
-    normalized += ":" + std::to_string(parsed->port);
-    normalized += parsed->base_path;
-    return normalized;
-}
-
-std::optional<int64_t> ServerProbe::integer(std::string_view pointer) const {
-    const nlohmann::ordered_json* value = at_pointer(health, pointer);
-    if (value == nullptr || !value->is_number()) return std::nullopt;
-    if (value->is_number_float()) return static_cast<int64_t>(value->get<double>());
-    if (value->is_number_unsigned()) return static_cast<int64_t>(value->get<uint64_t>());
-    return value->get<int64_t>();
-}
-
-std::optional<std::string> ServerProbe::text(std::string_view pointer) const {
-    const nlohmann::ordered_json* value = at_pointer(health, pointer);
-    if (value == nullptr || !value->is_string()) return std::nullopt;
-    return value->get<std::string>();
-}
-
-std::optional<bool> ServerProbe::flag(std::string_view pointer) const {
-    const nlohmann::ordered_json* value = at_pointer(health, pointer);
-    if (value == nullptr || !value->is_boolean()) return std::nullopt;
-    return value->get<bool>();
 }
 
 ServerProbe probe_server(const std::string& url, std::chrono::milliseconds timeout) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -89,6 +90,45 @@ Result<std::string> read_whole_file(const std::string& path) {
     }
     content.resize(done);
     return content;
+}
+
+Result<std::optional<std::string>> read_small_file(const std::string& path, size_t max_bytes) {
+    int raw = -1;
+    do {
+        raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    } while (raw < 0 && errno == EINTR);
+    UniqueFd fd(raw);
+    if (!fd.valid()) {
+        if (errno == ENOENT) return std::optional<std::string>();
+        return make_error("cannot open " + path + ": " + std::strerror(errno));
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) {
+        return make_error("cannot stat " + path + ": " + std::strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode)) return make_error(path + " is not a regular file");
+    const std::string too_large =
+        path + " is larger than " + std::to_string(max_bytes) + " bytes; not a settings file";
+    if (static_cast<uint64_t>(st.st_size) > max_bytes) return make_error(too_large);
+    std::string content;
+    content.resize(static_cast<size_t>(st.st_size));
+    size_t filled = 0;
+    // The file may grow or shrink while we read: read until EOF, bounded by max_bytes.
+    while (true) {
+        if (filled == content.size()) {
+            if (content.size() >= max_bytes) return make_error(too_large);
+            content.resize(std::min(max_bytes, content.size() + 4096));
+        }
+        const ssize_t n = ::read(fd.get(), content.data() + filled, content.size() - filled);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return make_error("cannot read " + path + ": " + std::strerror(errno));
+        }
+        if (n == 0) break;
+        filled += static_cast<size_t>(n);
+    }
+    content.resize(filled);
+    return std::optional<std::string>(std::move(content));
 }
 
 Status truncate_file(int fd, uint64_t size, const std::string& path) {

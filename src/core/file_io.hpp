@@ -2,7 +2,9 @@
 // Checked POSIX file operations (durable queue, dead letters, spool, settings
 // files): every call retried on EINTR, every descriptor O_CLOEXEC and owned.
 // Edge code too: libc and libstdc++ only.
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,6 +50,10 @@ Result<UniqueFd> open_file(const std::string& path, int flags, unsigned mode = 0
 Status write_all_at(int fd, std::string_view bytes, uint64_t offset, const std::string& path);
 Status read_exactly_at(int fd, char* out, size_t size, uint64_t offset, const std::string& path);
 Result<std::string> read_whole_file(const std::string& path);
+// A configuration file's bytes, or nullopt when it does not exist. Refuses anything
+// that is not a regular file (a FIFO would block), and files over `max_bytes`.
+Result<std::optional<std::string>> read_small_file(const std::string& path,
+                                                   size_t max_bytes = 16U << 20U);
 Result<uint64_t> file_size(int fd, const std::string& path);
 Status truncate_file(int fd, uint64_t size, const std::string& path);
 Status sync_data(int fd, const std::string& path);

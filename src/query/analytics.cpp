@@ -49,6 +49,25 @@ std::string_view to_string(UsageGroupBy by) {
     return "day";
 }
 
+std::optional<UsageSplit> parse_usage_split(std::string_view name) {
+    if (name == "model") return UsageSplit::model;
+    if (name == "project") return UsageSplit::project;
+    if (name == "user") return UsageSplit::user;
+    return std::nullopt;
+}
+
+std::string_view to_string(UsageSplit split) {
+    switch (split) {
+        case UsageSplit::model:
+            return "model";
+        case UsageSplit::project:
+            return "project";
+        case UsageSplit::user:
+            return "user";
+    }
+    return "model";
+}
+
 std::optional<double> cache_hit_ratio(const TokenCounts& tokens) {
     const int64_t prompt =
         tokens.input + tokens.cache_read + tokens.cache_write_5m + tokens.cache_write_1h;
@@ -65,14 +84,25 @@ void UsageGroup::add(const FusedUsageRow& row) {
     unpriced_calls += row.unpriced_calls;
 }
 
-UsageAccumulator::UsageAccumulator(UsageGroupBy by, Zone zone) : by_(by), zone_(std::move(zone)) {}
+UsageAccumulator::UsageAccumulator(UsageGroupBy by, Zone zone, std::optional<UsageSplit> split)
+    : by_(by), zone_(std::move(zone)), split_(by == UsageGroupBy::day ? split : std::nullopt) {}
 
 void UsageAccumulator::add(const FusedUsageRow& row) {
     totals_.add(row);
     switch (by_) {
-        case UsageGroupBy::day:
-            days_[zone_.local_day_number(row.bucket_ts)].add(row);
+        case UsageGroupBy::day: {
+            Day& day = days_[zone_.local_day_number(row.bucket_ts)];
+            day.group.add(row);
+            if (split_) {
+                const std::string& key = *split_ == UsageSplit::model     ? row.model
+                                         : *split_ == UsageSplit::project ? row.project
+                                                                          : row.user;
+                auto it = day.parts.find(key);
+                if (it == day.parts.end()) it = day.parts.emplace(key, UsageGroup{}).first;
+                it->second.add(row);
+            }
             return;
+        }
         case UsageGroupBy::model:
             groups_[row.model].add(row);
             return;
@@ -94,6 +124,25 @@ void UsageAccumulator::add(const FusedToolRow& row) {
     group.cost_usd += row.cost_usd;
 }
 
+namespace {
+
+// The groups of `map`, keyed, largest cost first.
+std::vector<UsageGroup> sorted_groups(
+    std::unordered_map<std::string, UsageGroup, TransparentStringHash, std::equal_to<>>& map) {
+    std::vector<UsageGroup> out;
+    out.reserve(map.size());
+    for (auto& [key, group] : map) {
+        group.key = key;
+        out.push_back(std::move(group));
+    }
+    std::sort(out.begin(), out.end(), [](const UsageGroup& a, const UsageGroup& b) {
+        return larger_cost_first(a, b, a.key, b.key);
+    });
+    return out;
+}
+
+}  // namespace
+
 UsageAnalytics UsageAccumulator::finish() && {
     UsageAnalytics out;
     out.by = by_;
@@ -101,20 +150,14 @@ UsageAnalytics UsageAccumulator::finish() && {
     out.totals = std::move(totals_);
     if (by_ == UsageGroupBy::day) {
         out.groups.reserve(days_.size());
-        for (auto& [day, group] : days_) {
-            group.key = Zone::format_day_number(day);
-            out.groups.push_back(std::move(group));
+        for (auto& [number, day] : days_) {
+            day.group.key = Zone::format_day_number(number);
+            if (split_) day.group.split = sorted_groups(day.parts);
+            out.groups.push_back(std::move(day.group));
         }
         return out;
     }
-    out.groups.reserve(groups_.size());
-    for (auto& [key, group] : groups_) {
-        group.key = key;
-        out.groups.push_back(std::move(group));
-    }
-    std::sort(out.groups.begin(), out.groups.end(), [](const UsageGroup& a, const UsageGroup& b) {
-        return larger_cost_first(a, b, a.key, b.key);
-    });
+    out.groups = sorted_groups(groups_);
     if (by_ == UsageGroupBy::tool) {
         double attributed = 0;
         for (const UsageGroup& group : out.groups) attributed += group.cost_usd;

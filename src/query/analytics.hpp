@@ -24,6 +24,13 @@ enum class UsageGroupBy : uint8_t { day, model, project, user, tool };
 std::optional<UsageGroupBy> parse_usage_group_by(std::string_view name);
 std::string_view to_string(UsageGroupBy by);
 
+// by=day only: each day's usage is also given per model, project or user, so a
+// chart can stack a day's cost by model from one answer.
+enum class UsageSplit : uint8_t { model, project, user };
+
+std::optional<UsageSplit> parse_usage_split(std::string_view name);
+std::string_view to_string(UsageSplit split);
+
 // cache_read / (input + cache_read + cache writes): the share of the prompt
 // served from the cache. nullopt when the calls read no prompt tokens at all.
 std::optional<double> cache_hit_ratio(const TokenCounts& tokens);
@@ -36,6 +43,8 @@ struct UsageGroup {
     double reported_cost_usd = 0;
     double computed_cost_usd = 0;
     int64_t unpriced_calls = 0;
+    // A day's usage per split key, largest cost first (by=day with a split only).
+    std::vector<UsageGroup> split;
 
     void add(const FusedUsageRow& row);
 };
@@ -55,17 +64,26 @@ struct UsageAnalytics {
 // the cost of the model call that issued it.
 class UsageAccumulator {
 public:
-    UsageAccumulator(UsageGroupBy by, Zone zone);
+    // `split` is only read for by=day.
+    UsageAccumulator(UsageGroupBy by, Zone zone, std::optional<UsageSplit> split = std::nullopt);
     void add(const FusedUsageRow& row);
     void add(const FusedToolRow& row);  // by=tool only; ignored otherwise
     UsageAnalytics finish() &&;
 
 private:
+    using GroupMap =
+        std::unordered_map<std::string, UsageGroup, TransparentStringHash, std::equal_to<>>;
+    struct Day {
+        UsageGroup group;
+        GroupMap parts;  // split key -> group
+    };
+
     UsageGroupBy by_;
     Zone zone_;
+    std::optional<UsageSplit> split_;
     UsageGroup totals_;
-    std::map<int64_t, UsageGroup> days_;  // local day number -> group
-    std::unordered_map<std::string, UsageGroup, TransparentStringHash, std::equal_to<>> groups_;
+    std::map<int64_t, Day> days_;  // local day number -> day
+    GroupMap groups_;
 };
 
 // Nearest-rank percentiles of durations in milliseconds.

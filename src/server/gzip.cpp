@@ -56,11 +56,10 @@ InflateResult inflate_body(std::string_view compressed, size_t max_bytes) {
     return result;
 }
 
-std::string gzip_compress(std::string_view data) {
+std::string gzip_compress(std::string_view data, int level) {
     z_stream stream{};
     // 15 + 16: gzip framing.
-    if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-        Z_OK) {
+    if (deflateInit2(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
         return {};
     }
     std::string out(deflateBound(&stream, static_cast<uLong>(data.size())) + 32, '\0');

@@ -82,6 +82,7 @@ public:
 
 private:
     void read_request() {
+        head_request_ = false;
         parser_.emplace();
         parser_->body_limit(limits_.max_body_bytes);
         parser_->header_limit(limits_.max_header_bytes);
@@ -141,6 +142,9 @@ private:
         request.authorization = std::string(message[http::field::authorization]);
         request.content_encoding = std::string(message[http::field::content_encoding]);
         request.last_event_id = std::string(message["Last-Event-ID"]);
+        request.accept_encoding = std::string(message[http::field::accept_encoding]);
+        request.if_none_match = std::string(message[http::field::if_none_match]);
+        head_request_ = message.method() == http::verb::head;
         request.body = std::move(message.body());
         beast::error_code remote_ec;
         const auto remote = stream_.socket().remote_endpoint(remote_ec);
@@ -174,9 +178,15 @@ private:
         message->set(http::field::content_type, response.content_type);
         if (!response.retry_after.empty())
             message->set(http::field::retry_after, response.retry_after);
+        for (const auto& [name, value] : response.headers) message->set(name, value);
         message->keep_alive(keep_alive_);
-        message->body() = std::move(response.body);
-        message->prepare_payload();
+        if (head_request_) {
+            // HEAD: the length GET would send, and no body (RFC 9110 9.3.2).
+            message->content_length(response.body.size());
+        } else {
+            message->body() = std::move(response.body);
+            message->prepare_payload();
+        }
         stream_.expires_after(limits_.request_timeout);
         http::async_write(stream_, *message,
                           [self = shared_from_this(), message](beast::error_code ec, size_t) {
@@ -316,6 +326,7 @@ private:
     const HttpLimits& limits_;
     SharedStats& stats_;
     bool keep_alive_ = true;
+    bool head_request_ = false;
     bool linger_ = false;
     std::vector<char> discard_;
     uint64_t discarded_ = 0;

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -24,8 +26,10 @@ struct HttpRequest {
     std::string authorization;
     std::string content_encoding;  // "gzip" for a compressed body
     std::string body;
-    std::string remote;         // "127.0.0.1:53412"
-    std::string last_event_id;  // Last-Event-ID: where a reconnecting event stream resumes
+    std::string remote;           // "127.0.0.1:53412"
+    std::string last_event_id;    // Last-Event-ID: where a reconnecting event stream resumes
+    std::string accept_encoding;  // Accept-Encoding: "gzip, deflate, br"
+    std::string if_none_match;    // If-None-Match: the ETags a client already holds
 };
 
 // The open end of a streaming response (Server-Sent Events): bytes written here
@@ -55,6 +59,9 @@ struct HttpResponse {
     // `content_type`, no length and "Connection: close", then `open_stream` gets
     // the writer that the body is pushed through (on an io thread: keep it short).
     std::function<void(std::shared_ptr<StreamWriter>)> open_stream;
+    // Further header fields (ETag, Cache-Control, Content-Encoding ...), written as
+    // given. An answer to HEAD keeps its Content-Length but sends no body.
+    std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // {"error": message}: the hooks and OTLP ports' refusals (the API port answers

@@ -25,6 +25,7 @@
 #include "pipeline/event_codec.hpp"
 #include "pipeline/spool/spool.hpp"
 #include "pipeline/store_writer.hpp"
+#include "query/status_report.hpp"
 #include "server/api_service.hpp"
 #include "server/http_server.hpp"
 #include "server/index_refresher.hpp"
@@ -35,6 +36,7 @@
 #include "server/prometheus_text.hpp"
 #include "server/serve_metrics.hpp"
 #include "server/session_importer.hpp"
+#include "server/static_site.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace agent_trace::server {
@@ -96,6 +98,11 @@ public:
         if (options_.api && !is_loopback(options_.api_host) && options_.auth_token.empty()) {
             return make_error("the API on " + options_.api_host +
                               " (not loopback) requires --auth-token");
+        }
+        if (options_.dashboard && !is_loopback(options_.dashboard_host) &&
+            options_.auth_token.empty()) {
+            return make_error("the dashboard on " + options_.dashboard_host +
+                              " (not loopback) serves the API too: it requires --auth-token");
         }
         auto pricing = load_pricing(options_.config_dir);
         if (!pricing) return make_error("pricing: " + pricing.error().message);
@@ -175,7 +182,7 @@ public:
             otlp_grpc_ = std::move(*grpc);
         }
 
-        if (options_.api) {
+        if (options_.api || options_.dashboard) {
             ApiServiceOptions api_options;
             api_options.host = options_.api_host;
             api_options.port = options_.api_port;
@@ -185,8 +192,20 @@ public:
             api_options.pricing = pricing_.get();
             api_options.max_page_size = options_.api_max_page_size;
             api_options.stream = options_.stream;
+            api_options.api_listener = options_.api;
+            api_options.dashboard = options_.dashboard;
+            api_options.dashboard_host = options_.dashboard_host;
+            api_options.dashboard_port = options_.dashboard_port;
+            if (!options_.web_dir.empty()) {
+                api_options.web_dir = options_.web_dir;
+                api_options.web_dirs_searched = {options_.web_dir};
+            } else {
+                api_options.web_dirs_searched = default_web_dirs();
+                api_options.web_dir = find_web_dir(api_options.web_dirs_searched);
+            }
             auto api = ApiService::start(
-                api_options, {[this] { return health_json(); }, [this] { return metrics_text(); }});
+                api_options, {[this] { return health_json(); }, [this] { return metrics_text(); },
+                              [this] { return status_json(); }});
             if (!api) return api.error();
             api_ = std::move(*api);
         }
@@ -218,11 +237,17 @@ public:
                 .key("otlp_grpc")
                 .value(static_cast<int64_t>(otlp_grpc_->port()));
         }
-        if (api_) {
+        if (api_ && api_->port() != 0) {
             w.key("api_url")
                 .value("http://" + api_->address())
                 .key("api")
                 .value(static_cast<int64_t>(api_->port()));
+        }
+        if (api_ && api_->dashboard_port() != 0) {
+            w.key("dashboard_url")
+                .value("http://" + api_->dashboard().address + "/")
+                .key("dashboard")
+                .value(static_cast<int64_t>(api_->dashboard_port()));
         }
         w.key("pid").value(static_cast<int64_t>(getpid())).end_object();
         const std::string where = w.str() + "\n";
@@ -252,9 +277,13 @@ public:
         return otlp_grpc_ ? otlp_grpc_->port() : 0;
     }
     [[nodiscard]] uint16_t api_port() const override { return api_ ? api_->port() : 0; }
+    [[nodiscard]] uint16_t dashboard_port() const override {
+        return api_ ? api_->dashboard_port() : 0;
+    }
 
     [[nodiscard]] std::string health_json() const override;
     [[nodiscard]] std::string metrics_text() const override;
+    [[nodiscard]] std::string status_json() const override;
 
 private:
     void shutdown() {
@@ -544,6 +573,10 @@ private:
     uint64_t spool_malformed_ = 0;
     std::string spool_error_;
     std::thread spool_thread_;
+    // GET /api/v1/status: the last report and when it was made (status_json()).
+    mutable std::mutex status_mutex_;
+    mutable std::string status_cached_;
+    mutable TimestampUs status_cached_at_ = 0;
     std::atomic<bool> shut_down_{false};
 };
 
@@ -583,8 +616,25 @@ std::string ServeAppImpl::health_json() const {
         .value((now_us() - started_) / 1'000'000);
     w.key("listen").begin_object().key("hooks").value(listener_->address());
     if (otlp_grpc_) w.key("otlp_grpc").value(otlp_grpc_->address());
-    if (api_) w.key("api").value(api_->address());
+    const DashboardInfo dashboard = api_ ? api_->dashboard() : DashboardInfo{};
+    if (api_ && api_->port() != 0) w.key("api").value(api_->address());
+    if (!dashboard.address.empty()) w.key("dashboard").value(dashboard.address);
     w.end_object();
+    if (!dashboard.address.empty()) {
+        w.key("dashboard")
+            .begin_object()
+            .key("available")
+            .value(dashboard.available)
+            .key("web_dir")
+            .value(dashboard.web_dir)
+            .key("files")
+            .value(static_cast<uint64_t>(dashboard.files))
+            .key("bytes")
+            .value(dashboard.bytes)
+            .key("problem")
+            .value(dashboard.problem)
+            .end_object();
+    }
     w.key("store")
         .begin_object()
         .key("engine")
@@ -782,11 +832,36 @@ std::string ServeAppImpl::metrics_text() const {
     m.index = index_refresher_->stats().status;
     if (api_) {
         const ApiServiceStats api = api_->stats();
-        m.listeners.emplace_back("api", api.http);
+        if (api_->port() != 0) m.listeners.emplace_back("api", api.http);
+        if (api_->dashboard_port() != 0) m.listeners.emplace_back("dashboard", api.dashboard_http);
         m.stream = api.stream;
         m.api_responses = api.responses;
     }
     return serve_metrics_text(m);
+}
+
+std::string ServeAppImpl::status_json() const {
+    // The report counts every stored event per source (a scan of the events table:
+    // about half a second at a million events); dashboards poll it, so one answer
+    // serves every request of the next few seconds.
+    constexpr TimestampUs kStatusReuseUs = 5'000'000;
+    std::lock_guard lock(status_mutex_);
+    const TimestampUs now = now_us();
+    if (!status_cached_.empty() && now - status_cached_at_ < kStatusReuseUs) return status_cached_;
+    StatusInputs inputs;
+    inputs.now = now;
+    inputs.server = in_process_probe("http://" + listener_->address(), health_json());
+    inputs.data_dir = options_.data_dir;
+    inputs.database_path = database_path_;
+    // Project and local settings as `status` run where serve was started would see them.
+    std::error_code ec;
+    inputs.project_dir = std::filesystem::current_path(ec);
+    if (ec) inputs.project_dir.clear();
+    inputs.read_only_store = true;  // the writer owns the store; this only reads
+    status_cached_ =
+        status_report_json(collect_status(inputs), inputs.now, StatusJsonStyle::compact);
+    status_cached_at_ = now;
+    return status_cached_;
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ struct ServeOptions {
     uint16_t hooks_port = 8317;
     std::string auth_token;  // required for a non-loopback listener
     // JSON {"hooks_url", "hooks": port, "otlp_grpc": port, "otlp_grpc_url", "api": port,
-    // "api_url", "pid"}, written once listening.
+    // "api_url", "dashboard": port, "dashboard_url", "pid"}, written once listening.
     std::string port_file;
     QueueSync queue_sync = QueueSync::every_commit;
     std::chrono::milliseconds sync_interval{0};
@@ -42,7 +42,17 @@ struct ServeOptions {
     unsigned api_threads = 2;
     size_t api_max_page_size = 500;
     StreamHubOptions stream;  // heartbeat, slow-client bound, replay limit
-    std::string config_dir;   // <config_dir>/pricing.json overrides the built-in prices
+    // The dashboard listener: everything the API port answers (same handler, so
+    // the web app's API calls are same-origin) plus the dashboard's files. Off
+    // here; `agent-trace serve` turns it on (127.0.0.1:3100) unless --no-dashboard.
+    bool dashboard = false;
+    std::string dashboard_host = "127.0.0.1";
+    uint16_t dashboard_port = 3100;
+    // The built dashboard (index.html + assets/); "" : $AGENT_TRACE_WEB_DIR, else
+    // beside the executable (server/static_site.hpp default_web_dirs). None found:
+    // the pages answer 503 saying how to build it, and the API is served all the same.
+    std::string web_dir;
+    std::string config_dir;  // <config_dir>/pricing.json overrides the built-in prices
 };
 
 class ServeApp {
@@ -54,8 +64,11 @@ public:
     [[nodiscard]] virtual uint16_t hooks_port() const = 0;
     [[nodiscard]] virtual uint16_t otlp_grpc_port() const = 0;  // 0 when disabled
     [[nodiscard]] virtual uint16_t api_port() const = 0;        // 0 when disabled
+    [[nodiscard]] virtual uint16_t dashboard_port() const = 0;  // 0 when disabled
     [[nodiscard]] virtual std::string health_json() const = 0;
     [[nodiscard]] virtual std::string metrics_text() const = 0;  // Prometheus text format
+    // GET /api/v1/status: `agent-trace status --json`'s report, from in-process health.
+    [[nodiscard]] virtual std::string status_json() const = 0;
 };
 
 }  // namespace agent_trace::server

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/api_error.hpp"
 #include "api/api_routes.hpp"
@@ -10,11 +11,16 @@
 namespace agent_trace::server {
 namespace {
 
+constexpr std::string_view kAccessToken = "access_token";
+
 // The route as the API documents it, plus what the stream takes beyond that list
-// (`session` is the short spelling of session_id).
-const api::ApiRoute& stream_route() {
-    static const api::ApiRoute route = [] {
+// (`session` is the short spelling of session_id); without access_token when no
+// token is configured, so that it is refused as unknown there.
+const api::ApiRoute& stream_route(bool with_access_token) {
+    static const auto build = [](bool with_token) {
         api::ApiRoute r = api::api_route(api::RouteId::stream);
+        std::erase_if(r.params, [](const api::ApiParam& p) { return p.name == kAccessToken; });
+        if (with_token) r.params.push_back(api::ApiParam{kAccessToken});
         for (const std::string_view name : {"session_id", "session", "project", "kind"}) {
             if (r.find_param(name) == nullptr) r.params.push_back(api::ApiParam{name});
         }
@@ -27,8 +33,10 @@ const api::ApiRoute& stream_route() {
                                              std::nullopt});
         }
         return r;
-    }();
-    return route;
+    };
+    static const api::ApiRoute with = build(true);
+    static const api::ApiRoute without = build(false);
+    return with_access_token ? with : without;
 }
 
 std::string known_kinds() {
@@ -46,10 +54,13 @@ HttpResponse refuse(std::string param, std::string message) {
 
 }  // namespace
 
-std::variant<StreamSubscription, HttpResponse> parse_stream_request(const HttpRequest& request) {
+std::variant<StreamSubscription, HttpResponse> parse_stream_request(const HttpRequest& request,
+                                                                    bool token_configured) {
     auto params = api::QueryParams::parse(api::split_target(request.target).query);
     if (!params.ok()) return api::error_response(params.error());
-    if (auto error = params->check_against(stream_route())) return api::error_response(*error);
+    if (auto error = params->check_against(stream_route(token_configured))) {
+        return api::error_response(*error);
+    }
 
     StreamSubscription out;
     out.filter.session_id = std::string(params->get("session_id"));

@@ -2,6 +2,8 @@
 // What a GET /api/v1/stream request asks for: filters from the query string
 // (session=, project=, kind= a comma list of canonical kinds) and where to resume
 // (the Last-Event-ID header, or ?last_event_id= for clients that cannot set it).
+// ?access_token= (the bearer token, for EventSource, which cannot send headers) is
+// a parameter only when serve has a token; the caller checks its value.
 #include <variant>
 
 #include "server/http_server.hpp"
@@ -10,6 +12,7 @@
 namespace agent_trace::server {
 
 // The subscription, or the 400 answer for a malformed request.
-std::variant<StreamSubscription, HttpResponse> parse_stream_request(const HttpRequest& request);
+std::variant<StreamSubscription, HttpResponse> parse_stream_request(const HttpRequest& request,
+                                                                    bool token_configured = false);
 
 }  // namespace agent_trace::server

@@ -97,7 +97,7 @@ struct FusedToolRow {
     std::string tool_name;
     std::string project;
     std::string user;
-    TimestampUs ts = 0;  // start when known, else end
+    TimestampUs ts = 0;  // start when known, else end, else the permission decision
     std::optional<int64_t> duration_ms;
     std::string result;   // "ok", "error", "denied", "pending"
     double cost_usd = 0;  // this call's share of the model call that issued it
@@ -155,6 +155,26 @@ struct AnalyticsFilter {
     std::string session_id;
 };
 
+// Keyset position in the newest-first list of failed tool calls: the time and
+// storage row of the last one returned.
+struct ToolFailureCursor {
+    TimestampUs ts = 0;
+    int64_t row = 0;
+};
+
+struct ToolFailureQuery {
+    AnalyticsFilter filter;  // its model is ignored: tool rows have none
+    std::string tool_name;   // empty: every tool
+    std::string result;      // "error" or "denied"; empty: both
+    size_t limit = 50;
+    std::optional<ToolFailureCursor> after;
+};
+
+struct ToolFailurePage {
+    std::vector<FusedToolRow> rows;         // newest first
+    std::optional<ToolFailureCursor> next;  // set when more rows follow
+};
+
 class FusedIndex {
 public:
     virtual ~FusedIndex() = default;
@@ -167,6 +187,8 @@ public:
     // from the stored one, every session is marked stale so the index is redone.
     virtual Status ensure_fusion_version(int version) = 0;
     virtual Result<SessionPage> list_sessions(const SessionListQuery& query) = 0;
+    // How many sessions match the query's filters (its sort, limit and position aside).
+    virtual Result<uint64_t> count_sessions(const SessionListQuery& query) = 0;
     virtual Result<std::optional<FusedSessionRow>> find_session(std::string_view session_id) = 0;
     // Stored session ids starting with `prefix` (fused or not), at most `limit`.
     virtual Result<std::vector<std::string>> session_ids_with_prefix(std::string_view prefix,
@@ -174,6 +196,8 @@ public:
     // Rows in no particular order.
     virtual Status scan_fused_usage(const AnalyticsFilter& filter,
                                     const std::function<void(const FusedUsageRow&)>& visit) = 0;
+    // Failed tool calls (result error or denied), newest first.
+    virtual Result<ToolFailurePage> list_tool_failures(const ToolFailureQuery& query) = 0;
     // Calls and tools in time order.
     virtual Status scan_fused_calls(const AnalyticsFilter& filter,
                                     const std::function<void(const FusedCallRow&)>& visit) = 0;

@@ -86,10 +86,18 @@ struct SourceActivity {
     TimestampUs last_event_ts = 0;
 };
 
+// Sessions that look live: an event at or after `since`, and no end since they
+// last started or were prompted.
+struct ActiveSessions {
+    uint64_t count = 0;
+    std::vector<std::string> session_ids;  // most recent event first, at most the asked limit
+};
+
 class ActivityReader {
 public:
     virtual ~ActivityReader() = default;
     virtual Result<std::vector<SourceActivity>> source_activity(TimestampUs since) = 0;
+    virtual Result<ActiveSessions> active_sessions(TimestampUs since, size_t limit) = 0;
 };
 
 // One OpenTelemetry metric data point (kind=metric, source=otel), as the metric

@@ -14,6 +14,7 @@
 #include "core/ids.hpp"
 #include "core/pricing.hpp"
 #include "query/session_indexer.hpp"
+#include "query/status_report.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace agent_trace::api::testing {
@@ -186,6 +187,18 @@ public:
         build_store(db_path_, sessions);
         ApiOptions options;
         options.db_path = db_path_;
+        // What serve hands the router: the status report, here over this store with a
+        // server health document of our own.
+        options.status_json = [this] {
+            StatusInputs inputs;
+            inputs.now = now_us();
+            inputs.server = in_process_probe("http://127.0.0.1:8317",
+                                             R"({"status":"ok","store":{"available":true}})");
+            inputs.data_dir = dir_.path().string();
+            inputs.database_path = db_path_;
+            inputs.read_only_store = true;
+            return status_report_json(collect_status(inputs), inputs.now, StatusJsonStyle::compact);
+        };
         auto router = make_api_router(options);
         EXPECT_TRUE(router.ok()) << (router.ok() ? "" : router.error().message);
         if (router.ok()) router_ = std::move(*router);

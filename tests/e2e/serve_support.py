@@ -26,6 +26,7 @@ class Server:
         self.port = None
         self.grpc_port = None
         self.api_port = None
+        self.dashboard_port = None
         self.log_path = os.path.join(os.path.dirname(data_dir.rstrip("/")) or ".",
                                      f"serve-{os.path.basename(data_dir)}.log")
 
@@ -37,7 +38,7 @@ class Server:
         self.proc = subprocess.Popen(
             [self.binary, "--data-dir", self.data_dir, "serve", "--hooks-listen", "127.0.0.1:0",
              "--otlp-grpc-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0",
-             "--port-file", port_file, *self.extra],
+             *self.dashboard_args(), "--port-file", port_file, *self.extra],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
         log.close()
         deadline = time.monotonic() + timeout
@@ -50,10 +51,18 @@ class Server:
                 self.port = info["hooks"]
                 self.grpc_port = info.get("otlp_grpc")
                 self.api_port = info.get("api")
+                self.dashboard_port = info.get("dashboard")
                 return self
             except (OSError, ValueError, KeyError):
                 time.sleep(0.05)
         raise RuntimeError("serve did not write its port file in time: " + self.log())
+
+    def dashboard_args(self):
+        """Port 0 for the dashboard too (its default 3100 would be shared by every test),
+        unless the test chose its own dashboard flags."""
+        if any(a in ("--dashboard-listen", "--no-dashboard") for a in self.extra):
+            return []
+        return ["--dashboard-listen", "127.0.0.1:0"]
 
     @property
     def url(self) -> str:

@@ -185,6 +185,77 @@ TEST(HttpListener, RefusesHeadersAboveTheLimit) {
     EXPECT_EQ(reply.rfind("HTTP/1.1 431", 0), 0U) << reply.substr(0, 200);
 }
 
+TEST(HttpListener, WritesExtraHeadersAndAnswersHeadWithoutABody) {
+    boost::asio::io_context io;
+    HttpRequest seen;
+    std::mutex mutex;
+    auto bound = HttpListener::bind(
+        io, "127.0.0.1", 0,
+        [&](HttpRequest&& request, const Responder& respond) {
+            {
+                std::lock_guard lock(mutex);
+                seen = request;
+            }
+            HttpResponse response{200, "text/plain", "twelve bytes", {}, {}};
+            response.headers = {{"ETag", "\"abc\""}, {"Cache-Control", "no-cache"}};
+            respond(std::move(response));
+        },
+        HttpLimits{});
+    ASSERT_TRUE(bound.ok());
+    auto listener = std::move(*bound);
+    listener->start();
+    std::thread thread([&] { io.run(); });
+    // A HEAD then a GET on one connection: the HEAD's answer must not carry a body,
+    // or the GET's answer would be read as part of it.
+    const std::string reply = exchange(
+        listener->port(),
+        "HEAD /x HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nIf-None-Match: \"abc\"\r\n\r\n"
+        "GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    listener->stop();
+    io.stop();
+    thread.join();
+    EXPECT_EQ(count(reply, "HTTP/1.1 200"), 2U) << reply;
+    EXPECT_EQ(count(reply, "ETag: \"abc\"\r\n"), 2U) << reply;
+    EXPECT_EQ(count(reply, "Cache-Control: no-cache\r\n"), 2U) << reply;
+    EXPECT_EQ(count(reply, "Content-Length: 12\r\n"), 2U) << reply;
+    EXPECT_EQ(count(reply, "twelve bytes"), 1U) << reply;
+    EXPECT_TRUE(reply.ends_with("\r\n\r\ntwelve bytes")) << reply;
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(seen.method, "GET");  // the last request
+    EXPECT_TRUE(seen.accept_encoding.empty());
+}
+
+TEST(HttpListener, PassesAcceptEncodingAndIfNoneMatchToTheHandler) {
+    boost::asio::io_context io;
+    HttpRequest seen;
+    std::mutex mutex;
+    auto bound = HttpListener::bind(
+        io, "127.0.0.1", 0,
+        [&](HttpRequest&& request, const Responder& respond) {
+            {
+                std::lock_guard lock(mutex);
+                seen = request;
+            }
+            respond(HttpResponse{304, "text/plain", "", {}, {}});
+        },
+        HttpLimits{});
+    ASSERT_TRUE(bound.ok());
+    auto listener = std::move(*bound);
+    listener->start();
+    std::thread thread([&] { io.run(); });
+    const std::string reply =
+        exchange(listener->port(),
+                 "GET /y HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip, br\r\n"
+                 "If-None-Match: W/\"a\", \"b\"\r\nConnection: close\r\n\r\n");
+    listener->stop();
+    io.stop();
+    thread.join();
+    EXPECT_EQ(reply.rfind("HTTP/1.1 304", 0), 0U) << reply;
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(seen.accept_encoding, "gzip, br");
+    EXPECT_EQ(seen.if_none_match, "W/\"a\", \"b\"");
+}
+
 TEST(HttpListener, ReportsAnAddressInUse) {
     Listening first;
     boost::asio::io_context io;

@@ -142,15 +142,20 @@ struct AnalyticsWhere {
     std::vector<std::variant<int64_t, std::string>> binds;
 };
 
+// Appends " AND <clause>" with its ?N (every occurrence) bound to `v`.
+void add_clause(AnalyticsWhere& w, std::string clause, std::variant<int64_t, std::string> v) {
+    w.binds.push_back(std::move(v));
+    const std::string n = "?" + std::to_string(w.binds.size());
+    size_t at = 0;
+    while ((at = clause.find("?N", at)) != std::string::npos) clause.replace(at, 2, n);
+    w.sql += " AND " + clause;
+}
+
 AnalyticsWhere analytics_where(const AnalyticsFilter& f, std::string_view ts_column) {
     AnalyticsWhere w;
     w.sql = " WHERE 1 = 1";
-    auto add = [&](std::string clause, std::variant<int64_t, std::string> v) {
-        w.binds.push_back(std::move(v));
-        const std::string n = "?" + std::to_string(w.binds.size());
-        size_t at = 0;
-        while ((at = clause.find("?N", at)) != std::string::npos) clause.replace(at, 2, n);
-        w.sql += " AND " + clause;
+    auto add = [&w](std::string clause, std::variant<int64_t, std::string> v) {
+        add_clause(w, std::move(clause), std::move(v));
     };
     if (f.since) add(std::string(ts_column) + " >= ?N", *f.since);
     if (f.until) add(std::string(ts_column) + " < ?N", *f.until);
@@ -387,50 +392,72 @@ Status FusedIndexTables::ensure_fusion_version(int version) {
     return status;
 }
 
+namespace {
+
+// The list's filters as a WHERE clause (parameters ?1 to ?8) and what they bind;
+// the texts live here because binds do not copy.
+struct SessionFilterSql {
+    explicit SessionFilterSql(const SessionListQuery& q)
+        : quoted_model("\"" + q.model + "\""),
+          like_pattern(like_anywhere(q.text)),
+          fts_query(fts_phrase(q.text)) {
+        // Each filter names its own parameter number so the binds stay simple.
+        where = " WHERE 1 = 1";
+        if (!q.project.empty()) where += " AND (project = ?1 OR cwd = ?1)";
+        if (!q.user.empty()) where += " AND user = ?2";
+        if (!q.model.empty()) where += " AND instr(models, ?3) > 0";
+        if (q.since) where += " AND last_ts >= ?4";
+        if (q.until) where += " AND first_ts < ?5";
+        if (q.has_errors) where += " AND has_errors = ?6";
+        if (!q.include_startup_only) {
+            where +=
+                " AND NOT (sources = 2 AND prompts = 0 AND model_calls = 0 AND tool_calls = 0)";
+        }
+        if (!q.text.empty()) {
+            where +=
+                " AND (session_id LIKE ?7 ESCAPE '\\' OR project LIKE ?7 ESCAPE '\\' OR cwd LIKE "
+                "?7 ESCAPE '\\' OR git_branch LIKE ?7 ESCAPE '\\' OR title LIKE ?7 ESCAPE '\\' OR "
+                "primary_model LIKE ?7 ESCAPE '\\' OR session_id IN (SELECT session_id FROM "
+                "event_text WHERE event_text MATCH ?8))";
+        }
+    }
+
+    void bind(Statement& s, const SessionListQuery& q) const {
+        if (!q.project.empty()) s.bind_text_always(1, q.project);
+        if (!q.user.empty()) s.bind_text_always(2, q.user);
+        if (!q.model.empty()) s.bind_text_always(3, quoted_model);
+        if (q.since) s.bind_int(4, *q.since);
+        if (q.until) s.bind_int(5, *q.until);
+        if (q.has_errors) s.bind_int(6, *q.has_errors ? 1 : 0);
+        if (!q.text.empty()) {
+            s.bind_text_always(7, like_pattern);
+            s.bind_text_always(8, fts_query);
+        }
+    }
+
+    std::string where;
+    std::string quoted_model;
+    std::string like_pattern;
+    std::string fts_query;
+};
+
+}  // namespace
+
 Result<SessionPage> FusedIndexTables::list_sessions(const SessionListQuery& q) {
     const std::string column(sort_column(q.sort));
-    std::string sql = std::string("SELECT ") + kSessionColumns + " FROM fused_sessions";
-    // Each filter names its own parameter number so the binds below stay simple.
-    std::string where = " WHERE 1 = 1";
-    if (!q.project.empty()) where += " AND (project = ?1 OR cwd = ?1)";
-    if (!q.user.empty()) where += " AND user = ?2";
-    if (!q.model.empty()) where += " AND instr(models, ?3) > 0";
-    if (q.since) where += " AND last_ts >= ?4";
-    if (q.until) where += " AND first_ts < ?5";
-    if (q.has_errors) where += " AND has_errors = ?6";
-    if (!q.include_startup_only) {
-        where += " AND NOT (sources = 2 AND prompts = 0 AND model_calls = 0 AND tool_calls = 0)";
-    }
-    if (!q.text.empty()) {
-        where +=
-            " AND (session_id LIKE ?7 ESCAPE '\\' OR project LIKE ?7 ESCAPE '\\' OR cwd LIKE ?7 "
-            "ESCAPE '\\' OR git_branch LIKE ?7 ESCAPE '\\' OR title LIKE ?7 ESCAPE '\\' OR "
-            "primary_model LIKE ?7 ESCAPE '\\' OR session_id IN (SELECT session_id FROM "
-            "event_text WHERE event_text MATCH ?8))";
-    }
+    const SessionFilterSql filter(q);
+    std::string sql =
+        std::string("SELECT ") + kSessionColumns + " FROM fused_sessions" + filter.where;
     const char* cmp = q.descending ? "<" : ">";
     if (q.after) {
-        where += " AND (" + column + " " + cmp + " ?9 OR (" + column + " = ?9 AND session_id " +
-                 cmp + " ?10))";
+        sql += " AND (" + column + " " + cmp + " ?9 OR (" + column + " = ?9 AND session_id " + cmp +
+               " ?10))";
     }
     const char* dir = q.descending ? " DESC" : " ASC";
-    sql += where + " ORDER BY " + column + dir + ", session_id" + dir + " LIMIT ?11";
+    sql += " ORDER BY " + column + dir + ", session_id" + dir + " LIMIT ?11";
     auto s = Statement::prepare(db_, sql);
     if (!s) return s.error();
-    // Binds do not copy: these live until the statement has stepped.
-    const std::string quoted_model = "\"" + q.model + "\"";
-    const std::string like_pattern = like_anywhere(q.text);
-    const std::string fts_query = fts_phrase(q.text);
-    if (!q.project.empty()) s->bind_text_always(1, q.project);
-    if (!q.user.empty()) s->bind_text_always(2, q.user);
-    if (!q.model.empty()) s->bind_text_always(3, quoted_model);
-    if (q.since) s->bind_int(4, *q.since);
-    if (q.until) s->bind_int(5, *q.until);
-    if (q.has_errors) s->bind_int(6, *q.has_errors ? 1 : 0);
-    if (!q.text.empty()) {
-        s->bind_text_always(7, like_pattern);
-        s->bind_text_always(8, fts_query);
-    }
+    filter.bind(*s, q);
     if (q.after) {
         // Integer sort columns compare exactly against an integer bind.
         if (q.sort == SessionSort::cost) {
@@ -452,6 +479,31 @@ Result<SessionPage> FusedIndexTables::list_sessions(const SessionListQuery& q) {
         page.next = SessionCursor{sort_value(last, q.sort), last.session_id};
     }
     return page;
+}
+
+Result<uint64_t> FusedIndexTables::count_sessions(const SessionListQuery& q) {
+    const bool unfiltered = q.project.empty() && q.user.empty() && q.model.empty() &&
+                            q.text.empty() && !q.since && !q.until && !q.has_errors;
+    if (unfiltered) {
+        // The list's default: a plain count is a walk of the b-tree's pages, not its
+        // rows, and the start-up-only sessions it hides have a partial index of their
+        // own (migration 0003); the filtered count below reads every row.
+        auto s = Statement::prepare(
+            db_, q.include_startup_only
+                     ? "SELECT count(*) FROM fused_sessions"
+                     : "SELECT (SELECT count(*) FROM fused_sessions) - (SELECT count(*) FROM "
+                       "fused_sessions INDEXED BY fused_sessions_startup_only WHERE sources = 2 "
+                       "AND prompts = 0 AND model_calls = 0 AND tool_calls = 0)");
+        if (!s) return s.error();
+        if (s->step() != SQLITE_ROW) return error_from(db_, "counting sessions");
+        return static_cast<uint64_t>(s->column_int(0));
+    }
+    const SessionFilterSql filter(q);
+    auto s = Statement::prepare(db_, "SELECT count(*) FROM fused_sessions" + filter.where);
+    if (!s) return s.error();
+    filter.bind(*s, q);
+    if (s->step() != SQLITE_ROW) return error_from(db_, "counting sessions");
+    return static_cast<uint64_t>(s->column_int(0));
 }
 
 Result<std::optional<FusedSessionRow>> FusedIndexTables::find_session(std::string_view id) {
@@ -514,6 +566,55 @@ Status FusedIndexTables::scan_fused_usage(const AnalyticsFilter& filter,
     }
     if (rc != SQLITE_DONE) return error_from(db_, "reading fused usage");
     return Ok{};
+}
+
+Result<ToolFailurePage> FusedIndexTables::list_tool_failures(const ToolFailureQuery& q) {
+    AnalyticsFilter filter = q.filter;
+    filter.model.clear();  // tool rows have no model column
+    AnalyticsWhere w = analytics_where(filter, "ts");
+    // Spelled exactly as the partial index fused_tools_failures (migration 0003)
+    // is, so the planner may use it: failures only, already in time order.
+    w.sql += " AND result IN ('error', 'denied')";
+    if (!q.result.empty()) add_clause(w, "result = ?N", q.result);
+    if (!q.tool_name.empty()) add_clause(w, "tool_name = ?N", q.tool_name);
+    if (q.after) {
+        add_clause(w, "ts <= ?N", q.after->ts);
+        const std::string ts_n = "?" + std::to_string(w.binds.size());
+        add_clause(w, "(ts < " + ts_n + " OR rowid < ?N)", q.after->row);
+    }
+    const size_t limit = std::max<size_t>(q.limit, 1);
+    auto s = Statement::prepare(
+        db_,
+        "SELECT rowid, session_id, agent_id, tool_use_id, tool_name, "
+        "project, user, ts, duration_ms, result, cost_usd FROM fused_tools" +
+            w.sql + " ORDER BY ts DESC, rowid DESC LIMIT " + std::to_string(limit + 1));
+    if (!s) return s.error();
+    bind_all(*s, w.binds);
+    ToolFailurePage page;
+    int64_t last_row = 0;
+    int rc = 0;
+    while ((rc = s->step()) == SQLITE_ROW) {
+        if (page.rows.size() == limit) {
+            const FusedToolRow& last = page.rows.back();
+            page.next = ToolFailureCursor{last.ts, last_row};
+            break;
+        }
+        last_row = s->column_int(0);
+        FusedToolRow row;
+        row.session_id.assign(s->column_text(1));
+        row.agent_id.assign(s->column_text(2));
+        row.tool_use_id.assign(s->column_text(3));
+        row.tool_name.assign(s->column_text(4));
+        row.project.assign(s->column_text(5));
+        row.user.assign(s->column_text(6));
+        row.ts = s->column_int(7);
+        if (!s->column_is_null(8)) row.duration_ms = s->column_int(8);
+        row.result.assign(s->column_text(9));
+        row.cost_usd = s->column_double(10);
+        page.rows.push_back(std::move(row));
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return error_from(db_, "listing tool failures");
+    return page;
 }
 
 Status FusedIndexTables::scan_fused_calls(const AnalyticsFilter& filter,

@@ -24,6 +24,8 @@ public:
     Status put_fused_session(const FusedSession& fused, int64_t generation);
     Status ensure_fusion_version(int version);
     Result<SessionPage> list_sessions(const SessionListQuery& query);
+    Result<uint64_t> count_sessions(const SessionListQuery& query);
+    Result<ToolFailurePage> list_tool_failures(const ToolFailureQuery& query);
     Result<std::optional<FusedSessionRow>> find_session(std::string_view session_id);
     Result<std::vector<std::string>> session_ids_with_prefix(std::string_view prefix, size_t limit);
     Status scan_fused_usage(const AnalyticsFilter& filter,

@@ -294,6 +294,35 @@ public:
         return out;
     }
 
+    Result<ActiveSessions> active_sessions(TimestampUs since, size_t limit) override {
+        // Every kind named, so that the (kind, ts) index serves the time range: one
+        // short index range per kind instead of a scan of the whole table.
+        std::string kinds;
+        for (int k = 0; k <= static_cast<int>(EventKind::api_error); ++k) {
+            kinds += std::string(kinds.empty() ? "'" : ", '") +
+                     std::string(to_string(static_cast<EventKind>(k))) + "'";
+        }
+        // A session that ended and then resumed (SessionStart again, or a new prompt)
+        // is live again; one whose end came after its last start or prompt is not.
+        const std::string sql =
+            "SELECT session_id, MAX(ts) AS last FROM events WHERE kind IN (" + kinds +
+            ") AND ts >= ?1 AND session_id IS NOT NULL AND session_id <> '' "
+            "GROUP BY session_id HAVING coalesce(MAX(CASE WHEN kind = 'session_end' THEN ts END) "
+            ">= MAX(CASE WHEN kind IN ('session_start', 'user_prompt') THEN ts END), "
+            "MAX(kind = 'session_end'), 0) = 0 ORDER BY last DESC, session_id";
+        auto stmt = Statement::prepare(db_.get(), sql);
+        if (!stmt) return stmt.error();
+        stmt->bind_int(1, since);
+        ActiveSessions out;
+        int rc = 0;
+        while ((rc = stmt->step()) == SQLITE_ROW) {
+            if (out.session_ids.size() < limit) out.session_ids.emplace_back(stmt->column_text(0));
+            ++out.count;
+        }
+        if (rc != SQLITE_DONE) return sqlite::error_from(db_.get(), "reading active sessions");
+        return out;
+    }
+
     Status scan_metric_points(const MetricFilter& filter,
                               const std::function<void(const MetricPoint&)>& visit) override {
         std::string sql =
@@ -455,6 +484,12 @@ public:
     }
     Result<SessionPage> list_sessions(const SessionListQuery& query) override {
         return fused_->list_sessions(query);
+    }
+    Result<uint64_t> count_sessions(const SessionListQuery& query) override {
+        return fused_->count_sessions(query);
+    }
+    Result<ToolFailurePage> list_tool_failures(const ToolFailureQuery& query) override {
+        return fused_->list_tool_failures(query);
     }
     Result<std::optional<FusedSessionRow>> find_session(std::string_view session_id) override {
         return fused_->find_session(session_id);
@@ -646,8 +681,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
         std::filesystem::create_directories(parent, ec);
         if (ec) return make_error("cannot create " + parent.string() + ": " + ec.message());
     }
-    const int flags = options.read_only ? SQLITE_OPEN_READONLY
-                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    const int flags =
+        options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     auto db = sqlite::open_connection(path, flags, options.busy_timeout_ms);
     if (!db) return db.error();
     auto store = std::make_unique<SqliteStore>(std::move(*db), path);

@@ -1,14 +1,14 @@
 // The settings merge on JSON values: what init adds, what it keeps, what
 // uninstall takes away, and how hook commands are recognised.
-#include "cli/claude_settings.hpp"
+#include "ingest/hooks/claude_settings.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "../support/test_support.hpp"
+#include "../../support/test_support.hpp"
 
-namespace agent_trace::cli {
+namespace agent_trace {
 namespace {
 
 const std::string kFront = "/opt/agent trace/bin/agent-trace";
@@ -324,4 +324,4 @@ TEST(ClaudeSettings, OddEntriesInsideAnEventArrayAreKeptAndSkipped) {
 }
 
 }  // namespace
-}  // namespace agent_trace::cli
+}  // namespace agent_trace

@@ -14,7 +14,7 @@
 
 #include "core/result.hpp"
 
-namespace agent_trace::cli {
+namespace agent_trace {
 
 // Key order matters to the people who read these files: keep it as written.
 using SettingsJson = nlohmann::ordered_json;
@@ -37,6 +37,13 @@ Result<SettingsJson> parse_settings(std::string_view text, const std::string& pa
 std::string serialize_settings(const SettingsJson& settings);
 
 // ---- what agent-trace puts in the file ------------------------------------------------
+
+// Where hook-handler sends when its command names no --server.
+inline constexpr std::string_view kDefaultServerUrl = "http://127.0.0.1:8317";
+
+// "http://127.0.0.1:8317/" -> "http://127.0.0.1:8317"; refuses non-loopback hosts,
+// which the hook handler would refuse too.
+Result<std::string> normalize_server_url(std::string_view url);
 
 // The events `init` registers: every known one that only observes.
 std::vector<std::string> events_to_register();
@@ -146,4 +153,4 @@ Result<MergeReport> unmerge_wiring(
     SettingsJson& settings, const std::optional<WiringRecord>& record, bool force,
     const std::vector<std::pair<std::string, std::string>>& fallback_env);
 
-}  // namespace agent_trace::cli
+}  // namespace agent_trace

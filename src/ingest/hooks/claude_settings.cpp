@@ -1,4 +1,4 @@
-#include "cli/claude_settings.hpp"
+#include "ingest/hooks/claude_settings.hpp"
 
 #include <fmt/format.h>
 
@@ -6,9 +6,10 @@
 #include <cstdlib>
 #include <string>
 
+#include "cli/hook_handler/loopback_http.hpp"
 #include "ingest/hooks/hook_events.hpp"
 
-namespace agent_trace::cli {
+namespace agent_trace {
 namespace {
 
 constexpr int kHookTimeoutSeconds = 10;
@@ -218,6 +219,18 @@ void erase_if_empty(SettingsJson& settings, const char* key) {
 }
 
 }  // namespace
+
+Result<std::string> normalize_server_url(std::string_view url) {
+    auto parsed = cli::parse_loopback_url(url);
+    if (!parsed) return make_error(std::string(url) + ": " + parsed.error().message);
+    // Spelled out in full: OTEL exporters need the scheme, and the hook command and
+    // the OTEL endpoint should name the same place the same way.
+    std::string normalized = "http://";
+    normalized += parsed->ipv6 ? "[" + parsed->host + "]" : parsed->host;
+    normalized += ":" + std::to_string(parsed->port);
+    normalized += parsed->base_path;
+    return normalized;
+}
 
 std::string_view scope_name(SettingsScope scope) {
     switch (scope) {
@@ -611,4 +624,4 @@ Result<MergeReport> unmerge_wiring(
     return report;
 }
 
-}  // namespace agent_trace::cli
+}  // namespace agent_trace
