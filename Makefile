@@ -1,6 +1,7 @@
 # agent-trace developer entry points. CI runs `make test` (see .ci/run).
 #
-#   make deps    install Debian packages (scripts/install-deps.sh; quiet when nothing is missing)
+#   make deps    install Debian and npm packages (scripts/install-deps.sh, install-npm-deps.sh;
+#                quiet when nothing is missing)
 #   make build   configure (CMake + Ninja, ccache) and build
 #   make test    build, then run every test through ctest
 #   make run     build, then start `agent-trace serve` (imports the local history first)
@@ -34,6 +35,7 @@ all: build
 
 deps:
 	bash scripts/install-deps.sh
+	bash scripts/install-npm-deps.sh
 
 # Configure only when the build tree is missing or the configure arguments changed; after that
 # Ninja re-runs CMake by itself whenever a CMakeLists.txt changes.

@@ -45,6 +45,10 @@ PACKAGES=(
   libgmock-dev
   libbenchmark-dev
   hyperfine
+  # dashboard browser tests: playwright-core (npm) drives Debian's chromium headless
+  chromium
+  fonts-liberation
+  fonts-dejavu-core
 )
 
 # npm installs the real Claude Code CLI for the end-to-end tests (tests/e2e/harness) and
