@@ -1,15 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { ModelStats, Tokens, UsageGroup, UsageReport, UsageTotals } from "./api";
 import {
-  addDays,
   cacheRatioByDay,
   chartDays,
   costByModel,
-  dayInZone,
-  daySpan,
   msUntil,
-  parseRange,
-  rangeSince,
   shareRows,
   stack,
   tokensByKind,
@@ -47,45 +42,7 @@ function totals(cost: number): UsageTotals {
   };
 }
 
-describe("ranges and days", () => {
-  it("parses the range, defaulting to 30d", () => {
-    expect(parseRange("7d")).toBe("7d");
-    expect(parseRange("all")).toBe("all");
-    expect(parseRange(null)).toBe("30d");
-    expect(parseRange("1y")).toBe("30d");
-  });
-
-  it("cuts the calendar day in the zone", () => {
-    const instant = Date.UTC(2026, 10, 25, 23, 30); // 2026-11-25T23:30Z
-    expect(dayInZone(instant, "UTC")).toBe("2026-11-25");
-    expect(dayInZone(instant, "Europe/Paris")).toBe("2026-11-26");
-    expect(dayInZone(instant, "America/Los_Angeles")).toBe("2026-11-25");
-  });
-
-  it("adds days across months, years and DST", () => {
-    expect(addDays("2026-02-28", 1)).toBe("2026-03-01");
-    expect(addDays("2028-02-28", 1)).toBe("2028-02-29");
-    expect(addDays("2026-12-31", 1)).toBe("2027-01-01");
-    expect(addDays("2026-03-29", -1)).toBe("2026-03-28");
-  });
-
-  it("lists every day inclusive", () => {
-    expect(daySpan("2026-10-30", "2026-11-02")).toEqual([
-      "2026-10-30",
-      "2026-10-31",
-      "2026-11-01",
-      "2026-11-02",
-    ]);
-    expect(daySpan("2026-11-02", "2026-11-01")).toEqual([]);
-  });
-
-  it("starts a range so that it holds today and n-1 days before", () => {
-    expect(rangeSince("7d", "2026-11-26")).toBe("2026-11-20");
-    expect(rangeSince("30d", "2026-11-26")).toBe("2026-10-28");
-    expect(rangeSince("all", "2026-11-26")).toBeNull();
-    expect(daySpan(rangeSince("90d", "2026-11-26") as string, "2026-11-26")).toHaveLength(90);
-  });
-
+describe("chart days", () => {
   it("shows all time from the first day with usage through today", () => {
     const groups = [group("2026-11-20", 1), group("2026-11-23", 2)];
     expect(chartDays("all", "2026-11-24", groups)).toEqual([

@@ -4,12 +4,9 @@ import {
   appendFailures,
   chartRows,
   failureHref,
-  parseRange,
-  rangeSince,
   rateTone,
   sortTools,
   toolRows,
-  zoneDate,
 } from "./tools";
 
 const report: ToolsReport = {
@@ -21,24 +18,6 @@ const report: ToolsReport = {
   ],
   totals: { calls: 206, errors: 4, denied: 1, pending: 2, error_rate: 4 / 206 },
 };
-
-describe("ranges", () => {
-  it("defaults to 30 days", () => {
-    expect(parseRange(null)).toBe("30d");
-    expect(parseRange("bogus")).toBe("30d");
-    expect(parseRange("all")).toBe("all");
-  });
-
-  it("counts today as the first day, in the user's zone", () => {
-    const now = Date.UTC(2026, 10, 26, 5, 30); // 05:30 UTC = 21:30 the day before in Los Angeles
-    expect(zoneDate(now, "UTC")).toBe("2026-11-26");
-    expect(zoneDate(now, "America/Los_Angeles")).toBe("2026-11-25");
-    expect(rangeSince("7d", now, "UTC")).toBe("2026-11-20");
-    expect(rangeSince("7d", now, "America/Los_Angeles")).toBe("2026-11-19");
-    expect(rangeSince("30d", Date.UTC(2026, 2, 1, 12), "UTC")).toBe("2026-01-31");
-    expect(rangeSince("all", now, "UTC")).toBeNull();
-  });
-});
 
 describe("toolRows", () => {
   it("adds cost share, bar length and the error-rate tone", () => {

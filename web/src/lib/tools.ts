@@ -2,37 +2,6 @@
 // /analytics/tools/failures).
 import type { ToolFailure, ToolFailurePage, ToolStats, ToolsReport } from "./api";
 
-export type RangeKey = "7d" | "30d" | "90d" | "all";
-export const RANGES: RangeKey[] = ["7d", "30d", "90d", "all"];
-const RANGE_DAYS: Record<RangeKey, number | null> = { "7d": 7, "30d": 30, "90d": 90, all: null };
-
-export function parseRange(value: string | null | undefined): RangeKey {
-  return RANGES.includes(value as RangeKey) ? (value as RangeKey) : "30d";
-}
-
-// Today's date in `zone`, as YYYY-MM-DD.
-export function zoneDate(nowMs: number, zone: string): string {
-  const f = new Intl.DateTimeFormat("en-CA", {
-    timeZone: zone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  });
-  const p: Record<string, string> = {};
-  for (const part of f.formatToParts(new Date(nowMs))) p[part.type] = part.value;
-  return `${p.year}-${p.month}-${p.day}`;
-}
-
-// The `since` date of a range: "7d" is today and the six days before, in the user's zone (the
-// API reads a date in `tz` from its first instant). null for "all".
-export function rangeSince(range: RangeKey, nowMs: number, zone: string): string | null {
-  const days = RANGE_DAYS[range];
-  if (days === null) return null;
-  const [y, m, d] = zoneDate(nowMs, zone).split("-").map(Number);
-  const first = new Date(Date.UTC(y, m - 1, d - (days - 1)));
-  return first.toISOString().slice(0, 10);
-}
-
 export type Tone = "bad" | "warn" | "";
 
 // An error rate worth a look: red from 10 %, amber from 2 % (and at least one error).

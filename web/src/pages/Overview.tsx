@@ -24,24 +24,20 @@ import {
   shortProject,
 } from "../lib/format";
 import {
-  RANGES,
   cacheRatioByDay,
   chartDays,
   costByModel,
-  dayInZone,
   msUntil,
-  parseRange,
-  rangeLabel,
-  rangeSince,
   shareRows,
   shortDay,
   stack,
   tokensByKind,
   unpricedModels,
-  type Range,
   type Series,
   type ShareRow,
 } from "../lib/overview";
+import { dayInZone, parseRange, rangeLabel, rangeSince, type Range } from "../lib/range";
+import { RangePicker } from "../components/RangePicker";
 import { useNow, useThemeName } from "../lib/pageHooks";
 import { windowText } from "../lib/status";
 import { setQuery, useApp } from "../lib/router";
@@ -177,25 +173,6 @@ function ratioLine(
     },
     data: [days.map((_, i) => i), values] as uPlot.AlignedData,
   };
-}
-
-function RangePicker(props: { range: Range }) {
-  return (
-    <div class="segmented" role="group" aria-label="Range">
-      {RANGES.map((r) => (
-        <button
-          key={r}
-          type="button"
-          data-testid={`range-${r}`}
-          aria-pressed={props.range === r}
-          class={props.range === r ? "on" : undefined}
-          onClick={() => setQuery({ range: r })}
-        >
-          {r === "all" ? "All time" : r}
-        </button>
-      ))}
-    </div>
-  );
 }
 
 function hhmm(iso: string, zone: string): string {

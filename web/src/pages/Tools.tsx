@@ -16,48 +16,27 @@ import {
 } from "../lib/format";
 import { setQuery, useApp } from "../lib/router";
 import {
-  RANGES,
   appendFailures,
   chartRows,
   failureHref,
-  parseRange,
-  rangeSince,
   sortTools,
   toolRows,
-  type RangeKey,
   type ToolRow,
   type ToolSort,
 } from "../lib/tools";
 import { useFetch } from "../lib/useFetch";
+import { type Range, dayInZone, parseRange, rangeLabel, rangeSince } from "../lib/range";
+import { RangePicker } from "../components/RangePicker";
 
-function RangePicker(props: { range: RangeKey }) {
-  return (
-    <div class="segmented" role="group" aria-label="Range">
-      {RANGES.map((r) => (
-        <button
-          key={r}
-          type="button"
-          data-testid={`range-${r}`}
-          aria-pressed={props.range === r}
-          class={props.range === r ? "on" : undefined}
-          onClick={() => setQuery({ range: r })}
-        >
-          {r === "all" ? "All time" : r}
-        </button>
-      ))}
-    </div>
-  );
-}
-
-function rangeText(range: RangeKey): string {
-  return range === "all" ? "all time" : `the last ${range.replace("d", " days")}`;
+function rangeText(range: Range): string {
+  return range === "all" ? "all time" : `the ${rangeLabel(range)}`;
 }
 
 export function ToolsPage(props: { query: URLSearchParams }) {
   const { zone } = useApp();
   const range = parseRange(props.query.get("range"));
   const tool = props.query.get("tool") ?? "";
-  const since = rangeSince(range, Date.now(), zone);
+  const since = rangeSince(range, dayInZone(Date.now(), zone));
   const key = `${since ?? "all"}|${zone}`;
   const state = useFetch((signal) => api.tools({ since, tz: zone }, signal), key);
   const report = state.data;
@@ -89,7 +68,7 @@ export function ToolsPage(props: { query: URLSearchParams }) {
   );
 }
 
-function NoTools(props: { range: RangeKey }) {
+function NoTools(props: { range: Range }) {
   if (props.range !== "all") {
     return (
       <EmptyState title={`No tool calls in ${rangeText(props.range)}`}>
