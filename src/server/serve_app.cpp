@@ -841,10 +841,10 @@ std::string ServeAppImpl::metrics_text() const {
 }
 
 std::string ServeAppImpl::status_json() const {
-    // The report counts every stored event per source (a scan of the events table:
-    // about half a second at a million events); dashboards poll it, so one answer
-    // serves every request of the next few seconds.
-    constexpr TimestampUs kStatusReuseUs = 5'000'000;
+    // A report costs a few milliseconds (the writer's per-source counters, an index
+    // range for live sessions, a few small files); several dashboards polling at once
+    // still share one answer per second.
+    constexpr TimestampUs kStatusReuseUs = 1'000'000;
     std::lock_guard lock(status_mutex_);
     const TimestampUs now = now_us();
     if (!status_cached_.empty() && now - status_cached_at_ < kStatusReuseUs) return status_cached_;

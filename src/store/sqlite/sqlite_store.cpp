@@ -2,20 +2,25 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <array>
 #include <bit>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "store/sqlite/event_reads.hpp"
 #include "store/sqlite/fused_index_sqlite.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
+#include "store/sqlite/status_queries.hpp"
 #include "store/sqlite/wal_checkpointer.hpp"
 
 namespace agent_trace {
@@ -118,6 +123,56 @@ constexpr int kBusyTimeoutMs = 10'000;
 // Reads go through a mapping of the file rather than copies into the page cache.
 constexpr const char* kMmapPragma = "PRAGMA mmap_size=1073741824;";
 
+// Events per source and minute of arrival (source_ingest_minutes, migration 0004):
+// two hours are kept, so that "the last hour" is a sum over at most 61 rows.
+constexpr TimestampUs kMinuteUs = 60LL * 1000 * 1000;
+constexpr int64_t kIngestMinutesKept = 120;
+constexpr size_t kSourceCount = static_cast<size_t>(Source::git) + 1;
+
+constexpr const char* kUpsertSourceStats = R"sql(
+INSERT INTO source_stats (source, events_total, last_event_ts, last_ingest_ts)
+VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (source) DO UPDATE SET
+    events_total = events_total + excluded.events_total,
+    last_event_ts = max(last_event_ts, excluded.last_event_ts),
+    last_ingest_ts = max(last_ingest_ts, excluded.last_ingest_ts)
+)sql";
+
+constexpr const char* kUpsertSourceMinute = R"sql(
+INSERT INTO source_ingest_minutes (source, minute, events) VALUES (?1, ?2, ?3)
+ON CONFLICT (source, minute) DO UPDATE SET events = events + excluded.events
+)sql";
+
+// Stores made before migration 0004 and opened read-only (never migrated) have no
+// counters: they are scanned.
+constexpr const char* kSourceActivityScan =
+    "SELECT source, SUM(ingest_ts >= ?1), COUNT(*), MAX(ingest_ts), MAX(ts) "
+    "FROM events GROUP BY source ORDER BY source";
+
+// What one batch added for one source, folded into the counters at its end: a few
+// upserts per batch instead of one per event.
+struct SourceTally {
+    uint64_t events = 0;
+    TimestampUs last_event_ts = std::numeric_limits<TimestampUs>::min();
+    TimestampUs last_ingest_ts = std::numeric_limits<TimestampUs>::min();
+    std::vector<std::pair<int64_t, uint64_t>> minutes;  // (ingest minute, events)
+
+    void add(const Event& e) {
+        ++events;
+        last_event_ts = std::max(last_event_ts, e.ts);
+        last_ingest_ts = std::max(last_ingest_ts, e.ingest_ts);
+        const int64_t minute = e.ingest_ts / kMinuteUs;
+        // A batch arrives within a minute or two: the last entry nearly always matches.
+        for (auto it = minutes.rbegin(); it != minutes.rend(); ++it) {
+            if (it->first == minute) {
+                ++it->second;
+                return;
+            }
+        }
+        minutes.emplace_back(minute, 1);
+    }
+};
+
 struct SeqRange {
     int64_t begin;
     int64_t end;  // exclusive
@@ -212,6 +267,15 @@ public:
             db_.get(), "DELETE FROM import_files WHERE path = ?1 AND error <> ''");
         if (!forget) return forget.error();
         forget_failed_ = std::move(*forget);
+        for (auto [statement, sql] :
+             {std::pair{&upsert_source_stats_, kUpsertSourceStats},
+              std::pair{&upsert_source_minute_, kUpsertSourceMinute},
+              std::pair{&prune_source_minutes_,
+                        "DELETE FROM source_ingest_minutes WHERE minute < ?1"}}) {
+            auto prepared = Statement::prepare(db_.get(), sql);
+            if (!prepared) return prepared.error();
+            *statement = std::move(*prepared);
+        }
         fused_ = std::make_unique<sqlite::FusedIndexTables>(db_.get());
         return Ok{};
     }
@@ -272,13 +336,17 @@ public:
         return status;
     }
 
+    // "Since" is counted in whole minutes: the minute `since` falls in is included.
     Result<std::vector<SourceActivity>> source_activity(TimestampUs since) override {
-        auto stmt = Statement::prepare(
-            db_.get(),
-            "SELECT source, SUM(ingest_ts >= ?1), COUNT(*), MAX(ingest_ts), MAX(ts) "
-            "FROM events GROUP BY source ORDER BY source");
+        const bool counted = has_table("source_stats");
+        auto stmt = Statement::prepare(db_.get(),
+                                       counted ? sqlite::kSourceActivitySql : kSourceActivityScan);
         if (!stmt) return stmt.error();
-        stmt->bind_int(1, since);
+        if (counted) {
+            stmt->bind_int(1, since / kMinuteUs);
+        } else {
+            stmt->bind_int(1, since);
+        }
         std::vector<SourceActivity> out;
         int rc = 0;
         while ((rc = stmt->step()) == SQLITE_ROW) {
@@ -295,22 +363,7 @@ public:
     }
 
     Result<ActiveSessions> active_sessions(TimestampUs since, size_t limit) override {
-        // Every kind named, so that the (kind, ts) index serves the time range: one
-        // short index range per kind instead of a scan of the whole table.
-        std::string kinds;
-        for (int k = 0; k <= static_cast<int>(EventKind::api_error); ++k) {
-            kinds += std::string(kinds.empty() ? "'" : ", '") +
-                     std::string(to_string(static_cast<EventKind>(k))) + "'";
-        }
-        // A session that ended and then resumed (SessionStart again, or a new prompt)
-        // is live again; one whose end came after its last start or prompt is not.
-        const std::string sql =
-            "SELECT session_id, MAX(ts) AS last FROM events WHERE kind IN (" + kinds +
-            ") AND ts >= ?1 AND session_id IS NOT NULL AND session_id <> '' "
-            "GROUP BY session_id HAVING coalesce(MAX(CASE WHEN kind = 'session_end' THEN ts END) "
-            ">= MAX(CASE WHEN kind IN ('session_start', 'user_prompt') THEN ts END), "
-            "MAX(kind = 'session_end'), 0) = 0 ORDER BY last DESC, session_id";
-        auto stmt = Statement::prepare(db_.get(), sql);
+        auto stmt = Statement::prepare(db_.get(), sqlite::active_sessions_sql());
         if (!stmt) return stmt.error();
         stmt->bind_int(1, since);
         ActiveSessions out;
@@ -520,8 +573,20 @@ public:
         return event_reads_.scan_events_after(after_seq, filter, limit, visit);
     }
     Result<int64_t> last_event_seq() override { return event_reads_.last_event_seq(); }
+    Result<int64_t> seq_before_last(int64_t up_to_seq, const EventFeedFilter& filter,
+                                    size_t count) override {
+        return event_reads_.seq_before_last(up_to_seq, filter, count);
+    }
 
 private:
+    bool has_table(const char* name) {
+        auto stmt = Statement::prepare(
+            db_.get(), "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+        if (!stmt) return false;
+        stmt->bind_text_always(1, name);
+        return stmt->step() == SQLITE_ROW;
+    }
+
     Status migrate() {
         if (auto s = sqlite::exec(db_.get(),
                                   "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -557,9 +622,51 @@ private:
         return Ok{};
     }
 
+    // Folds a batch's new rows into source_stats and source_ingest_minutes (same
+    // transaction), and drops minutes no report reads any more.
+    Status count_added(const std::array<SourceTally, kSourceCount>& added) {
+        const int64_t now_minute = now_us() / kMinuteUs;
+        const int64_t oldest_kept = now_minute - kIngestMinutesKept;
+        for (size_t i = 0; i < added.size(); ++i) {
+            const SourceTally& tally = added[i];
+            if (tally.events == 0) continue;
+            const std::string_view source = to_string(static_cast<Source>(i));
+            Statement& stats = upsert_source_stats_;
+            stats.reset();
+            stats.bind_text_always(1, source);
+            stats.bind_int(2, to_db(tally.events));
+            stats.bind_int(3, tally.last_event_ts);
+            stats.bind_int(4, tally.last_ingest_ts);
+            if (stats.step() != SQLITE_DONE) {
+                return sqlite::error_from(db_.get(), "counting events per source");
+            }
+            for (const auto& [minute, events] : tally.minutes) {
+                if (minute < oldest_kept) continue;  // outside every report already
+                Statement& per_minute = upsert_source_minute_;
+                per_minute.reset();
+                per_minute.bind_text_always(1, source);
+                per_minute.bind_int(2, minute);
+                per_minute.bind_int(3, to_db(events));
+                if (per_minute.step() != SQLITE_DONE) {
+                    return sqlite::error_from(db_.get(), "counting events per minute");
+                }
+            }
+        }
+        if (now_minute != pruned_at_minute_) {
+            prune_source_minutes_.reset();
+            prune_source_minutes_.bind_int(1, oldest_kept);
+            if (prune_source_minutes_.step() != SQLITE_DONE) {
+                return sqlite::error_from(db_.get(), "pruning events per minute");
+            }
+            pruned_at_minute_ = now_minute;
+        }
+        return Ok{};
+    }
+
     Status write_rows(ImportBatch& batch) {
         if (read_only_) return make_error(path_ + " is open read-only");
         Statement& st = upsert_event_;
+        std::array<SourceTally, kSourceCount> added;
         for (const Event& e : batch.events) {
             if (auto valid = validate(e); !valid) {
                 return make_error("invalid event from " + std::string(to_string(e.source)) + ": " +
@@ -599,16 +706,21 @@ private:
             st.bind_int(31, e.is_sidechain ? 1 : 0);
             st.bind_int(32, e.tier);
             st.bind_text_always(33, e.attrs);
-            const int64_t previous_rowid = sqlite3_last_insert_rowid(db_.get());
+            // Only an insert sets the rowid (seq >= 1); a second copy that is merged
+            // (the upsert's UPDATE) or ignored leaves it at 0.
+            sqlite3_set_last_insert_rowid(db_.get(), 0);
             if (st.step() != SQLITE_DONE) {
                 return sqlite::error_from(db_.get(), "storing event");
             }
-            // A new row (not a second copy): its content becomes searchable.
-            if (const int64_t rowid = sqlite3_last_insert_rowid(db_.get());
-                e.tier >= 2 && rowid != previous_rowid) {
-                if (auto s = fused_->index_text(e, rowid); !s) return s;
+            // A new row (not a second copy): counted, and its content becomes searchable.
+            if (const int64_t rowid = sqlite3_last_insert_rowid(db_.get()); rowid != 0) {
+                added[static_cast<size_t>(e.source)].add(e);
+                if (e.tier >= 2) {
+                    if (auto s = fused_->index_text(e, rowid); !s) return s;
+                }
             }
         }
+        if (auto s = count_added(added); !s) return s;
         if (auto s = fused_->mark_stale(batch.events); !s) return s;
         for (const std::string& path : batch.forgotten) {
             forget_failed_.reset();
@@ -648,6 +760,10 @@ private:
     Statement upsert_event_;
     Statement upsert_checkpoint_;
     Statement forget_failed_;
+    Statement upsert_source_stats_;
+    Statement upsert_source_minute_;
+    Statement prune_source_minutes_;
+    int64_t pruned_at_minute_ = 0;  // source_ingest_minutes was last pruned in this minute
     std::unique_ptr<sqlite::FusedIndexTables> fused_;
     sqlite::EventReads event_reads_{db_.get()};
     bool in_transaction_ = false;
@@ -657,6 +773,35 @@ private:
 };
 
 }  // namespace
+
+namespace sqlite {
+
+const char* const kSourceActivitySql =
+    "SELECT s.source, (SELECT coalesce(sum(m.events), 0) FROM source_ingest_minutes m "
+    "WHERE m.source = s.source AND m.minute >= ?1), s.events_total, s.last_ingest_ts, "
+    "s.last_event_ts FROM source_stats s ORDER BY s.source";
+
+std::string active_sessions_sql() {
+    // Every kind named, so that the (kind, ts) index serves the time range: one short
+    // index range per kind (the events of the last minutes) instead of a scan of the
+    // table. INDEXED BY keeps it so whatever statistics the planner may get later.
+    std::string kinds;
+    for (int k = 0; k <= static_cast<int>(EventKind::api_error); ++k) {
+        kinds += std::string(kinds.empty() ? "'" : ", '") +
+                 std::string(to_string(static_cast<EventKind>(k))) + "'";
+    }
+    // A session that ended and then resumed (SessionStart again, or a new prompt) is
+    // live again; one whose end came after its last start or prompt is not.
+    return "SELECT session_id, MAX(ts) AS last FROM events INDEXED BY events_kind_ts "
+           "WHERE kind IN (" +
+           kinds +
+           ") AND ts >= ?1 AND session_id IS NOT NULL AND session_id <> '' "
+           "GROUP BY session_id HAVING coalesce(MAX(CASE WHEN kind = 'session_end' THEN ts END) "
+           ">= MAX(CASE WHEN kind IN ('session_start', 'user_prompt') THEN ts END), "
+           "MAX(kind = 'session_end'), 0) = 0 ORDER BY last DESC, session_id";
+}
+
+}  // namespace sqlite
 
 // Process-wide settings, applied once before the first connection: no memory
 // statistics (they take a global mutex on every allocation SQLite makes).
