@@ -406,7 +406,8 @@ private:
                 }
                 case EventKind::permission: {
                     const Attrs a(e->attrs);
-                    std::string decision = a.text("decision");
+                    // A PermissionDenied hook names the tool call it refused.
+                    std::string decision = permission_decision(*e, a);
                     if (!decision.empty()) {
                         tc.permission = std::move(decision);
                         tc.permission_source = a.text("source");
@@ -651,10 +652,12 @@ private:
                          [](const Marker& a, const Marker& b) { return a.ts < b.ts; });
     }
 
-    // OTEL tool_decision says it; a PermissionDenied hook is a refusal by its name.
+    // OTEL tool_decision says it; a PermissionDenied hook (which carries no decision
+    // field) is a refusal by its name.
     static std::string permission_decision(const Event& e, const Attrs& a) {
         std::string decision = a.text("decision");
-        if (decision.empty() && e.attrs.find("PermissionDenied") != std::string::npos) {
+        if (decision.empty() && e.source == Source::hook &&
+            a.text("hook_event_name") == "PermissionDenied") {
             decision = "denied";
         }
         return decision;

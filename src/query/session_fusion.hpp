@@ -26,7 +26,8 @@ namespace agent_trace {
 
 // Bumped whenever fusion decides differently, so stored summaries are redone.
 // 2: a tool call refused before it started is dated by its permission decision.
-inline constexpr int kFusionVersion = 2;
+// 3: a PermissionDenied hook with a tool_use_id marks that tool call denied.
+inline constexpr int kFusionVersion = 3;
 
 SessionTimeline fuse_session(std::span<const Event> events, const PricingTable& pricing);
 

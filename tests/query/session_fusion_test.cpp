@@ -391,6 +391,36 @@ TEST(SessionFusion, PermissionRefusalsWithoutAToolIdAreCountedAsDenials) {
     EXPECT_EQ(t.markers[2].detail, "Read");
 }
 
+// Claude Code's PermissionDenied hook (auto mode) carries the refused call's tool_use_id
+// and a reason, but no decision field: the call is denied and counted, not left pending.
+TEST(SessionFusion, APermissionDeniedHookWithAToolIdDeniesThatToolCall) {
+    Event denied = agent_event(EventKind::permission, "", "tu3", "Bash", 10);
+    denied.attrs = R"({"hook_event_name":"PermissionDenied","reason":"auto"})";
+    Event ran = agent_event(EventKind::tool_start, "", "tu4", "Read", 20);
+    Event done = agent_event(EventKind::tool_end, "", "tu4", "Read", 30);
+    // Another hook that merely mentions the name in its content is not a refusal.
+    Event asked = agent_event(EventKind::permission, "", "tu5", "Bash", 40);
+    asked.attrs =
+        R"({"hook_event_name":"PermissionRequest","tool_input":{"command":"PermissionDenied"}})";
+    const std::vector<Event> events{denied, ran, done, asked};
+    const SessionTimeline t = fuse_session(events, PricingTable::builtin());
+    ASSERT_EQ(t.tool_calls.size(), 3u);
+    auto call = [&](const std::string& id) -> const ToolCall& {
+        for (const ToolCall& tc : t.tool_calls) {
+            if (tc.tool_use_id == id) return tc;
+        }
+        ADD_FAILURE() << "no tool call " << id;
+        return t.tool_calls.front();
+    };
+    EXPECT_EQ(call("tu3").result, ToolResult::denied);
+    EXPECT_EQ(call("tu3").permission, "denied");
+    EXPECT_EQ(call("tu3").decided_ts, 10);
+    EXPECT_EQ(call("tu4").result, ToolResult::ok);
+    EXPECT_EQ(call("tu5").result, ToolResult::pending);
+    EXPECT_EQ(t.permission_denials, 1);
+    EXPECT_TRUE(t.markers.empty());  // tool-bound decisions live on their tool call
+}
+
 TEST(SessionFusion, ShuffledEventsGiveTheSameTimeline) {
     const std::string scenario = "subagent";
     std::vector<Event> events = capture_hook_events(scenario);
