@@ -84,6 +84,7 @@ std::vector<ApiRoute> build_routes() {
          "/api/v1/stream",
          {text("session_id"), text("session"), text("project"), text("kind"),
           ApiParam{"last_event_id", ParamIn::query, ParamType::integer, {}, 0, std::nullopt},
+          ApiParam{"tail", ParamIn::query, ParamType::integer, {}, 0, kMaxStreamTail},
           text("access_token")},
          "",
          false});

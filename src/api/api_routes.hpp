@@ -14,6 +14,8 @@ namespace agent_trace::api {
 inline constexpr size_t kDefaultMaxPageSize = 500;
 inline constexpr size_t kMaxFailurePageSize = 500;
 inline constexpr size_t kDefaultFailurePageSize = 50;
+// GET /api/v1/stream?tail=N: at most this many stored events before going live.
+inline constexpr int64_t kMaxStreamTail = 1000;
 
 enum class ParamType : uint8_t { string, integer, boolean };
 enum class ParamIn : uint8_t { query, path };

@@ -182,6 +182,17 @@ void StreamHub::add(StreamSubscription subscription, std::shared_ptr<StreamWrite
         subscriber->cursor = std::max<int64_t>(*subscription.resume_after, 0);
         subscriber->replaying = true;
         subscriber->replay_left = options_.replay_limit;
+    } else if (!subscription.resume_after && subscription.tail > 0) {
+        // A tail is a resume from just before the last N matching events: replayed
+        // like one, and whatever is stored meanwhile follows without a gap.
+        auto from = reader_->seq_before_last(last_seq_, subscriber->filter, subscription.tail);
+        if (!from) {
+            note_error(from.error());  // the stream still goes live
+        } else if (*from < last_seq_) {
+            subscriber->cursor = std::max<int64_t>(*from, 0);
+            subscriber->replaying = true;
+            subscriber->replay_left = std::max(options_.replay_limit, subscription.tail);
+        }
     }
     clients_total_.fetch_add(1, std::memory_order_relaxed);
     // Something to read at once, so a client knows the stream is open.

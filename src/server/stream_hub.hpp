@@ -33,6 +33,7 @@ struct StreamHubOptions {
     // next batch of events is fanned out; past that it is cut off.
     size_t client_queue_bytes = 4u << 20;
     // Events replayed to a subscriber that resumes (Last-Event-ID); past that it goes live.
+    // A tail is replayed the same way (never cut below its own length).
     size_t replay_limit = 10'000;
     size_t read_batch = 1'000;  // events read from the store at a time
 };
@@ -50,6 +51,9 @@ struct StreamHubStats {
 struct StreamSubscription {
     EventFeedFilter filter;
     std::optional<int64_t> resume_after;  // Last-Event-ID
+    // Without a resume point: start with the last `tail` stored events that match
+    // the filter (replayed, oldest first), then go live.
+    size_t tail = 0;
 };
 
 class StreamHub {

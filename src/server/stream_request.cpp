@@ -24,6 +24,10 @@ const api::ApiRoute& stream_route(bool with_access_token) {
         for (const std::string_view name : {"session_id", "session", "project", "kind"}) {
             if (r.find_param(name) == nullptr) r.params.push_back(api::ApiParam{name});
         }
+        if (r.find_param("tail") == nullptr) {
+            r.params.push_back(api::ApiParam{
+                "tail", api::ParamIn::query, api::ParamType::integer, {}, 0, api::kMaxStreamTail});
+        }
         if (r.find_param("last_event_id") == nullptr) {
             r.params.push_back(api::ApiParam{"last_event_id",
                                              api::ParamIn::query,
@@ -79,7 +83,14 @@ std::variant<StreamSubscription, HttpResponse> parse_stream_request(const HttpRe
         }
         out.filter.kinds.push_back(*kind);
     }
-    // The header (a reconnecting EventSource) wins over the parameter.
+    const auto tail = params->get_int("tail");
+    if (tail.value_or(0) > 0 && params->get_int("last_event_id")) {
+        return refuse("tail",
+                      "tail and last_event_id cannot be combined: tail starts a new "
+                      "stream, last_event_id resumes one");
+    }
+    // The header (a reconnecting EventSource) wins over the parameter, and over tail:
+    // the reconnect's URL still carries the tail it was first opened with.
     if (!request.last_event_id.empty()) {
         const auto seq = api::parse_int64(request.last_event_id);
         if (!seq || *seq < 0) {
@@ -90,6 +101,8 @@ std::variant<StreamSubscription, HttpResponse> parse_stream_request(const HttpRe
         out.resume_after = *seq;
     } else if (const auto seq = params->get_int("last_event_id")) {
         out.resume_after = *seq;
+    } else if (tail) {
+        out.tail = static_cast<size_t>(*tail);  // 0..kMaxStreamTail, checked against the route
     }
     return out;
 }

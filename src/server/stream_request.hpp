@@ -1,7 +1,8 @@
 #pragma once
 // What a GET /api/v1/stream request asks for: filters from the query string
 // (session=, project=, kind= a comma list of canonical kinds) and where to resume
-// (the Last-Event-ID header, or ?last_event_id= for clients that cannot set it).
+// (the Last-Event-ID header, or ?last_event_id= for clients that cannot set it), or
+// how many stored events to start with (?tail=N, a new stream only).
 // ?access_token= (the bearer token, for EventSource, which cannot send headers) is
 // a parameter only when serve has a token; the caller checks its value.
 #include <variant>

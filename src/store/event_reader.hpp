@@ -33,6 +33,11 @@ public:
         const std::function<void(int64_t seq, const Event&)>& visit) = 0;
     // The insertion sequence of the newest stored event (0: none).
     virtual Result<int64_t> last_event_seq() = 0;
+    // Where the last `count` events stored at or before `up_to_seq` that match
+    // `filter` begin: the seq just before the first of them (0 when fewer match), so
+    // that scan_events_after() from there reads them (the stream's ?tail=N).
+    virtual Result<int64_t> seq_before_last(int64_t up_to_seq, const EventFeedFilter& filter,
+                                            size_t count) = 0;
 };
 
 }  // namespace agent_trace

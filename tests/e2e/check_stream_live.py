@@ -2,8 +2,8 @@
 `hook-handler` with the hook events of a real Claude Code capture: every event
 hook-handler delivered comes out of GET /api/v1/stream once, in order, with its
 canonical kind; a client that resumes with Last-Event-ID gets exactly what it
-missed; /metrics on the API port reports what happened; the port file names the
-API port."""
+missed; a new client with ?tail=N starts with the last N stored events; /metrics
+on the API port reports what happened; the port file names the API port."""
 import argparse
 import http.client
 import json
@@ -120,6 +120,21 @@ def main():
               f"kind filter gave {[e['event'] for e in got]}")
         tools.close()
 
+        # A new stream that starts with the last stored events (the Live page's ?tail=N).
+        tail = Stream(server.api_port, "?tail=2")
+        last_two = tail.events(2)
+        names = [json.loads(e["data"])["attrs"].get("hook_event_name") for e in last_two]
+        check(names == [r["event"] for r in records[-2:]], f"tail=2 gave {names}")
+        check([e["id"] for e in last_two] == [e["id"] for e in again[-2:]],
+              f"tail=2 ids {[e['id'] for e in last_two]}")
+        tail.close()
+        # An EventSource reconnecting sends Last-Event-ID with the same URL: it resumes.
+        reconnect = Stream(server.api_port, "?tail=2", last_event_id=again[-2]["id"])
+        got = reconnect.events(1)
+        check([e["id"] for e in got] == [again[-1]["id"]],
+              f"resume with tail in the URL gave {[e['id'] for e in got]}")
+        reconnect.close()
+
         try:
             urllib.request.urlopen(server.api_url + "/api/v1/stream?kind=nope", timeout=10)
             check(False, "an unknown kind was accepted")
@@ -141,10 +156,10 @@ def main():
         check(accepted == len(records), f"metrics: hooks accepted {accepted}, sent {len(records)}")
         sent = values.get("agent_trace_sse_events_sent_total", 0)
         check(sent >= len(records), f"metrics: {sent} stream events sent")
-        check(values.get("agent_trace_sse_clients_connected_total") == 3,
+        check(values.get("agent_trace_sse_clients_connected_total") == 5,
               f"metrics: clients {values.get('agent_trace_sse_clients_connected_total')}")
-        print(f"stream: {len(records)} hook events via hook-handler, streamed, resumed and "
-              f"filtered; /metrics agrees")
+        print(f"stream: {len(records)} hook events via hook-handler, streamed, resumed, "
+              f"filtered and tailed; /metrics agrees")
     finish("live_stream")
 
 

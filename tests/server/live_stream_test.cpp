@@ -1,8 +1,9 @@
 // The live event stream (GET /api/v1/stream) of the real ServeApp, in-process on
 // 127.0.0.1 ports 0: hook events POSTed to the hooks port come out of the API
 // port as Server-Sent Events with their store sequence as id; filters, resuming
-// with Last-Event-ID, heartbeats, a client that stops reading (cut off while the
-// POSTs keep succeeding), a client that goes away, and malformed requests.
+// with Last-Event-ID, starting with the last stored events (?tail=N), heartbeats, a client that
+// stops reading (cut off while the POSTs keep succeeding), a client that goes away, and malformed
+// requests.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
@@ -229,6 +230,44 @@ TEST(LiveStream, LastEventIdReplaysExactlyTheMissedEventsThenGoesLive) {
     EXPECT_EQ(served.stream_stat("replayed"), 3u + 2u + 3u);
 }
 
+void tiny_replay_for_tail(ServeOptions& options) { options.stream.replay_limit = 2; }
+
+TEST(LiveStream, TailStartsWithTheLastStoredEventsThatMatchThenGoesLive) {
+    Served served(tiny_replay_for_tail);
+    ASSERT_TRUE(served.up());
+    ASSERT_EQ(served.post({hook("s1", "PreToolUse", "1"), hook("s1", "PostToolUse", "2"),
+                           hook("s2", "PreToolUse", "3"), hook("s1", "PreToolUse", "4"),
+                           hook("s2", "PostToolUse", "5")}),
+              200);
+    ASSERT_TRUE(served.eventually(
+        [&] { return served.health()["writer"]["stored_events"].GetUint64() == 5; }));
+
+    auto last3 = open_stream(served, "?tail=3");
+    const auto tail = last3->take(3);
+    EXPECT_EQ(tool_use_ids(tail), (std::vector<std::string>{"3", "4", "5"}));
+    // More than the store holds: everything; more than the replay limit (2): still all.
+    auto all = open_stream(served, "?tail=1000");
+    EXPECT_EQ(tool_use_ids(all->take(5)), (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+    // The filters choose which events make the tail.
+    auto session = open_stream(served, "?session_id=s1&tail=2");
+    EXPECT_EQ(tool_use_ids(session->take(2)), (std::vector<std::string>{"2", "4"}));
+    auto kind = open_stream(served, "?kind=tool_end&tail=5");
+    EXPECT_EQ(tool_use_ids(kind->take(2)), (std::vector<std::string>{"2", "5"}));
+    // A reconnecting EventSource sends Last-Event-ID with the URL it first opened: the
+    // resume wins and the tail is not sent again.
+    auto resumed = open_stream(served, "?tail=3", "Last-Event-ID: " + tail[1].id + "\r\n");
+    EXPECT_EQ(tool_use_ids(resumed->take(1)), (std::vector<std::string>{"5"}));
+    auto live_only = open_stream(served, "?tail=0");
+
+    // Then live, nothing twice.
+    ASSERT_EQ(served.post({hook("s1", "PostToolUse", "6")}), 200);
+    for (auto* client :
+         {last3.get(), all.get(), session.get(), kind.get(), resumed.get(), live_only.get()}) {
+        EXPECT_EQ(tool_use_ids(client->take(1)), (std::vector<std::string>{"6"}));
+    }
+    EXPECT_EQ(served.stream_stat("replayed"), 3u + 5u + 2u + 2u + 1u);
+}
+
 void tiny_replay(ServeOptions& options) { options.stream.replay_limit = 2; }
 
 TEST(LiveStream, ReplayIsBoundedAndSaysWhereTheGapIs) {
@@ -333,6 +372,10 @@ TEST(LiveStream, MalformedRequestsGetAJsonError) {
         {"/api/v1/stream?sesion_id=s1", "", 400, "bad_request", "sesion_id"},
         {"/api/v1/stream?last_event_id=abc", "", 400, "bad_request", "last_event_id"},
         {"/api/v1/stream?last_event_id=-4", "", 400, "bad_request", "last_event_id"},
+        {"/api/v1/stream?tail=1001", "", 400, "bad_request", "tail"},
+        {"/api/v1/stream?tail=-1", "", 400, "bad_request", "tail"},
+        {"/api/v1/stream?tail=ten", "", 400, "bad_request", "tail"},
+        {"/api/v1/stream?tail=5&last_event_id=3", "", 400, "bad_request", "tail"},
         {"/api/v1/stream?session_id=%zz", "", 400, "bad_request", ""},
         {"/api/v1/stream", "Last-Event-ID: x17\r\n", 400, "bad_request", "Last-Event-ID"},
         {"/no/such/path", "", 404, "not_found", ""},

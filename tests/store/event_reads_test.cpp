@@ -234,6 +234,81 @@ TEST_F(EventReadsTest, ASecondCopyKeepsItsPlaceInTheFeed) {
     EXPECT_EQ(ids(after), (std::vector<std::string>{"y"}));
 }
 
+// What ?tail=N starts from: scan_events_after(seq_before_last(...)) gives the last N
+// matching events up to a point, in storage order.
+std::vector<std::string> tail(EventReader& reader, int64_t up_to, const EventFeedFilter& filter,
+                              size_t count) {
+    auto from = reader.seq_before_last(up_to, filter, count);
+    EXPECT_TRUE(from.ok()) << (from.ok() ? "" : from.error().message);
+    if (!from.ok()) return {};
+    std::vector<std::string> out;
+    for (const Fed& f : feed(reader, *from, filter)) {
+        if (f.seq <= up_to) out.push_back(f.id);
+    }
+    return out;
+}
+
+TEST_F(EventReadsTest, TheLastEventsMatchingAFilterUpToAPoint) {
+    store({named("a1", EventKind::user_prompt, "s1", kT0 + 50 * kSecond),
+           named("b1", EventKind::tool_start, "s2", kT0),
+           named("a2", EventKind::tool_start, "s1", kT0 + 10 * kSecond)});
+    store({named("b2", EventKind::tool_end, "s2", kT0 + kSecond),
+           named("a3", EventKind::tool_end, "s1", kT0 + 11 * kSecond)});
+    const std::vector<Fed> all = feed(*store_, 0, {});
+    ASSERT_EQ(all.size(), 5u);
+    const int64_t end = all.back().seq;
+
+    EXPECT_EQ(tail(*store_, end, {}, 2), (std::vector<std::string>{"b2", "a3"}));
+    EXPECT_EQ(tail(*store_, end, {}, 5), (std::vector<std::string>{"a1", "b1", "a2", "b2", "a3"}));
+    EXPECT_EQ(tail(*store_, end, {}, 100),
+              (std::vector<std::string>{"a1", "b1", "a2", "b2", "a3"}));
+    // Up to an earlier point: what came later is not part of it.
+    EXPECT_EQ(tail(*store_, all[2].seq, {}, 2), (std::vector<std::string>{"b1", "a2"}));
+    auto none = store_->seq_before_last(end, {}, 0);
+    ASSERT_TRUE(none.ok());
+    EXPECT_EQ(*none, end);  // nothing to replay
+
+    EventFeedFilter session;
+    session.session_id = "s1";
+    EXPECT_EQ(tail(*store_, end, session, 2), (std::vector<std::string>{"a2", "a3"}));
+    EXPECT_EQ(tail(*store_, end, session, 9), (std::vector<std::string>{"a1", "a2", "a3"}));
+    EventFeedFilter project;
+    project.project = "/home/dev/s2";
+    EXPECT_EQ(tail(*store_, end, project, 1), (std::vector<std::string>{"b2"}));
+    EventFeedFilter kinds;
+    kinds.kinds = {EventKind::tool_start, EventKind::user_prompt};
+    EXPECT_EQ(tail(*store_, end, kinds, 2), (std::vector<std::string>{"b1", "a2"}));
+    kinds.session_id = "s2";
+    EXPECT_EQ(tail(*store_, end, kinds, 2), (std::vector<std::string>{"b1"}));
+}
+
+// Past the newest rows (walked one by one), a rare kind is looked up through its index.
+TEST_F(EventReadsTest, TheLastEventsOfARareKindLieBeyondTheRecentRows) {
+    store({named("old-end", EventKind::session_end, "s1", kT0),
+           named("old-start", EventKind::session_start, "s2", kT0)});
+    constexpr int kRows = 60'000;  // more than the rows walked back one by one
+    std::vector<Event> batch;
+    batch.reserve(kRows);
+    for (int i = 0; i < kRows; ++i) {
+        batch.push_back(
+            named("n" + std::to_string(i), EventKind::notification, "s3", kT0 + (i + 1) * kSecond));
+    }
+    store(std::move(batch));
+    store({named("new-end", EventKind::session_end, "s4", kT0 + 2 * kRows * kSecond)});
+    auto last = store_->last_event_seq();
+    ASSERT_TRUE(last.ok());
+
+    EventFeedFilter ends;
+    ends.kinds = {EventKind::session_end, EventKind::session_start};
+    EXPECT_EQ(tail(*store_, *last, ends, 2), (std::vector<std::string>{"old-start", "new-end"}));
+    EXPECT_EQ(tail(*store_, *last, ends, 5),
+              (std::vector<std::string>{"old-end", "old-start", "new-end"}));
+    EventFeedFilter project;
+    project.project = "-home-dev-s1";
+    EXPECT_EQ(tail(*store_, *last, project, 3), (std::vector<std::string>{"old-end"}));
+    EXPECT_EQ(tail(*store_, *last, {}, 2), (std::vector<std::string>{"n59999", "new-end"}));
+}
+
 TEST_F(EventReadsTest, AReadOnlyReaderSeesCommittedWritesOfAnotherConnection) {
     store({named("a", EventKind::tool_start, "s1", kT0)});
     auto reader = open_sqlite_event_reader(dir_.file("agent-trace.db").string());

@@ -1,6 +1,8 @@
 #include "store/sqlite/event_reads.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
 
 namespace agent_trace::sqlite {
 namespace {
@@ -12,6 +14,37 @@ constexpr const char* kEventColumns =
     "app_version, model, input_tokens, output_tokens, cache_write_5m_tokens, "
     "cache_write_1h_tokens, cache_read_tokens, cost_usd, cost_source, tool_name, duration_ms, "
     "success, error, is_sidechain, tier, attrs FROM events ";
+
+// How far back from the newest event ?tail=N walks the table row by row before it
+// turns to the kind index (a few milliseconds of reading).
+constexpr int64_t kTailRecentRows = 50'000;
+constexpr size_t kFirstKindParam = 10;
+
+enum class KindTerm : uint8_t { indexed, not_indexed };
+
+// The feed filter as SQL terms: ?2 session, ?3 project, ?10.. the kinds.
+std::string feed_terms(const EventFeedFilter& filter, KindTerm kind_term) {
+    std::string sql;
+    if (!filter.session_id.empty()) sql += " AND session_id = ?2";
+    if (!filter.project.empty()) sql += " AND (project = ?3 OR cwd = ?3)";
+    if (!filter.kinds.empty()) {
+        sql += kind_term == KindTerm::indexed ? " AND kind IN (" : " AND +kind IN (";
+        for (size_t i = 0; i < filter.kinds.size(); ++i) {
+            sql += i == 0 ? "?" : ", ?";
+            sql += std::to_string(kFirstKindParam + i);
+        }
+        sql += ")";
+    }
+    return sql;
+}
+
+void bind_feed_terms(Statement& stmt, const EventFeedFilter& filter) {
+    if (!filter.session_id.empty()) stmt.bind_text_always(2, filter.session_id);
+    if (!filter.project.empty()) stmt.bind_text_always(3, filter.project);
+    for (size_t i = 0; i < filter.kinds.size(); ++i) {
+        stmt.bind_text_always(static_cast<int>(kFirstKindParam + i), to_string(filter.kinds[i]));
+    }
+}
 
 std::string text(const Statement& stmt, int column) {
     return std::string(stmt.column_text(column));
@@ -106,28 +139,14 @@ Status EventReads::scan_session_events(std::string_view session_id,
 Status EventReads::scan_events_after(int64_t after_seq, const EventFeedFilter& filter, size_t limit,
                                      const std::function<void(int64_t, const Event&)>& visit) {
     if (limit == 0) return Ok{};
-    std::string sql = std::string(kEventColumns) + "WHERE seq > ?1";
-    if (!filter.session_id.empty()) sql += " AND session_id = ?2";
-    if (!filter.project.empty()) sql += " AND (project = ?3 OR cwd = ?3)";
-    if (!filter.kinds.empty()) {
-        // "+kind": walk the rowid from after_seq rather than every row of the kind.
-        sql += " AND +kind IN (";
-        for (size_t i = 0; i < filter.kinds.size(); ++i) {
-            sql += i == 0 ? "?" : ", ?";
-            sql += std::to_string(5 + i);
-        }
-        sql += ")";
-    }
-    sql += " ORDER BY seq LIMIT ?4";
+    // "+kind": walk the rowid from after_seq rather than every row of the kind.
+    const std::string sql = std::string(kEventColumns) + "WHERE seq > ?1" +
+                            feed_terms(filter, KindTerm::not_indexed) + " ORDER BY seq LIMIT ?4";
     auto stmt = Statement::prepare(db_, sql);
     if (!stmt) return stmt.error();
     stmt->bind_int(1, after_seq);
-    if (!filter.session_id.empty()) stmt->bind_text_always(2, filter.session_id);
-    if (!filter.project.empty()) stmt->bind_text_always(3, filter.project);
+    bind_feed_terms(*stmt, filter);
     stmt->bind_int(4, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
-    for (size_t i = 0; i < filter.kinds.size(); ++i) {
-        stmt->bind_text_always(static_cast<int>(5 + i), to_string(filter.kinds[i]));
-    }
     Event event;
     int rc = 0;
     while ((rc = stmt->step()) == SQLITE_ROW) {
@@ -136,6 +155,57 @@ Status EventReads::scan_events_after(int64_t after_seq, const EventFeedFilter& f
     }
     if (rc != SQLITE_DONE) return error_from(db_, "reading events");
     return Ok{};
+}
+
+Result<int64_t> EventReads::seq_before_last(int64_t up_to_seq, const EventFeedFilter& filter,
+                                            size_t count) {
+    if (count == 0 || up_to_seq <= 0) return up_to_seq;
+    // The seqs read, newest first: ?1 the newest, ?4 the oldest (exclusive), ?5 how many.
+    auto newest = [&](std::string_view index, KindTerm kind_term, int64_t upto, int64_t above,
+                      size_t limit, const std::function<void(int64_t)>& visit) -> Status {
+        std::string sql = "SELECT seq FROM events ";
+        sql += index;
+        sql += " WHERE seq <= ?1 AND seq > ?4" + feed_terms(filter, kind_term) +
+               " ORDER BY seq DESC LIMIT ?5";
+        auto stmt = Statement::prepare(db_, sql);
+        if (!stmt) return stmt.error();
+        stmt->bind_int(1, upto);
+        bind_feed_terms(*stmt, filter);
+        stmt->bind_int(4, above);
+        stmt->bind_int(5, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+        int rc = 0;
+        while ((rc = stmt->step()) == SQLITE_ROW) visit(stmt->column_int(0));
+        if (rc != SQLITE_DONE) return error_from(db_, "reading the newest events");
+        return Ok{};
+    };
+    size_t found = 0;
+    int64_t first = 0;
+    auto note = [&](int64_t seq) {
+        ++found;
+        first = seq;
+    };
+    if (!filter.session_id.empty()) {
+        // One session's events, all of them from its index, sorted.
+        if (auto s = newest("INDEXED BY events_session_ts", KindTerm::not_indexed, up_to_seq, 0,
+                            count, note);
+            !s) {
+            return s.error();
+        }
+        return found == count ? first - 1 : 0;
+    }
+    // The newest rows first, walked back through the rowid: most filters find their
+    // events there at once. A rarer kind is then found through the (kind, ts) index
+    // rather than by reading the rest of the table.
+    const int64_t recent_floor = std::max<int64_t>(up_to_seq - kTailRecentRows, 0);
+    if (auto s = newest("", KindTerm::not_indexed, up_to_seq, recent_floor, count, note); !s) {
+        return s.error();
+    }
+    if (found < count && recent_floor > 0) {
+        if (auto s = newest("", KindTerm::indexed, recent_floor, 0, count - found, note); !s) {
+            return s.error();
+        }
+    }
+    return found == count ? first - 1 : 0;
 }
 
 Result<int64_t> EventReads::last_event_seq() {
@@ -174,6 +244,10 @@ public:
         return reads_.scan_events_after(after_seq, filter, limit, visit);
     }
     Result<int64_t> last_event_seq() override { return reads_.last_event_seq(); }
+    Result<int64_t> seq_before_last(int64_t up_to_seq, const EventFeedFilter& filter,
+                                    size_t count) override {
+        return reads_.seq_before_last(up_to_seq, filter, count);
+    }
 
 private:
     sqlite::DbPtr db_;

@@ -19,6 +19,8 @@ public:
     Status scan_events_after(int64_t after_seq, const EventFeedFilter& filter, size_t limit,
                              const std::function<void(int64_t seq, const Event&)>& visit) override;
     Result<int64_t> last_event_seq() override;
+    Result<int64_t> seq_before_last(int64_t up_to_seq, const EventFeedFilter& filter,
+                                    size_t count) override;
 
 private:
     sqlite3* db_;

@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { addEvents, emptyList, kindTone, parseEvent, ratePerMinute, streamUrl, subject, summarize, type LiveEvent } from "./live";
+import {
+  TAIL_EVENTS,
+  addEvents,
+  arrivalTime,
+  emptyList,
+  kindTone,
+  parseEvent,
+  ratePerMinute,
+  streamUrl,
+  subject,
+  summarize,
+  type LiveEvent,
+} from "./live";
 
 // The data line of a real stream message (docs/api.md, "Live stream").
 const TOOL_START =
@@ -18,6 +30,16 @@ describe("stream URL", () => {
     expect(streamUrl({ session: "", project: "-home-me-demo", kind: "" }, "4182")).toBe(
       "/api/v1/stream?project=-home-me-demo&last_event_id=4182",
     );
+  });
+
+  it("asks for the last stored events on a first open, never together with a resume", () => {
+    expect(TAIL_EVENTS).toBe(100);
+    expect(streamUrl({ session: "s1", project: "", kind: "tool_end" }, null, TAIL_EVENTS)).toBe(
+      "/api/v1/stream?session_id=s1&kind=tool_end&tail=100",
+    );
+    expect(streamUrl({ session: "", project: "", kind: "" }, "17", TAIL_EVENTS)).toBe("/api/v1/stream?last_event_id=17");
+    expect(streamUrl({ session: "", project: "", kind: "" }, null, 0)).toBe("/api/v1/stream");
+    expect(streamUrl({ session: "", project: "", kind: "" }, null, 5000)).toBe("/api/v1/stream?tail=1000");
   });
 });
 
@@ -76,6 +98,17 @@ describe("rate", () => {
     const { rate, kept } = ratePerMinute([now - 61_000, now - 59_000, now - 1000, now], now);
     expect(rate).toBe(3);
     expect(kept).toHaveLength(3);
+  });
+
+  it("dates an event by when it was stored, so the opening tail is not a burst", () => {
+    const now = Date.parse("2026-11-26T03:20:00Z");
+    const old = ev("a", 1, { ingest_ts: "2026-11-26T03:16:06.539528Z" });
+    const fresh = ev("b", 2, { ingest_ts: "2026-11-26T03:19:59.5Z" });
+    const ahead = ev("c", 3, { ingest_ts: "2026-11-26T03:25:00Z" });
+    const undated = ev("d", 4);
+    const times = [old, fresh, ahead, undated].map((e) => arrivalTime(e, now));
+    expect(times).toEqual([Date.parse("2026-11-26T03:16:06.539Z"), now - 500, now, now]);
+    expect(ratePerMinute(times, now).rate).toBe(3);
   });
 });
 

@@ -76,12 +76,19 @@ export interface StreamFilters {
   kind: string;
 }
 
-export function streamUrl(filters: StreamFilters, lastEventId?: string | null): string {
+// Stored events a newly opened page starts with (the stream's ?tail=N), newest last.
+export const TAIL_EVENTS = 100;
+
+// A resume (lastEventId) replays what was missed; otherwise `tail` asks for the last stored
+// events matching the filters first. The server takes one or the other, and a reconnecting
+// EventSource's Last-Event-ID header wins over a tail still in the URL.
+export function streamUrl(filters: StreamFilters, lastEventId?: string | null, tail = 0): string {
   const params = new URLSearchParams();
   if (filters.session.trim()) params.set("session_id", filters.session.trim());
   if (filters.project.trim()) params.set("project", filters.project.trim());
   if (filters.kind) params.set("kind", filters.kind);
   if (lastEventId) params.set("last_event_id", lastEventId);
+  else if (tail > 0) params.set("tail", String(Math.min(Math.floor(tail), 1000)));
   const text = params.toString();
   return `/api/v1/stream${text ? `?${text}` : ""}`;
 }
@@ -141,6 +148,14 @@ export function addEvents(list: LiveList, incoming: LiveEvent[], max = MAX_EVENT
     for (const dropped of events.splice(max)) ids.delete(dropped.event_id);
   }
   return { events, ids, lastSeq };
+}
+
+// When an event counts as having arrived (ms), for the rate: when it was stored, if the server
+// says so and that is not in the future, else now. The tail a page opens with (and a replay
+// after a reconnect) are mostly older than a minute and so do not count as new arrivals.
+export function arrivalTime(e: LiveEvent, now: number): number {
+  const stored = e.ingest_ts ? Date.parse(e.ingest_ts) : NaN;
+  return Number.isFinite(stored) ? Math.min(stored, now) : now;
 }
 
 // Events per minute over the last 60 s of arrival times (ms); also drops older arrivals.

@@ -1,5 +1,6 @@
 // Live: canonical events as they are stored, over Server-Sent Events (/api/v1/stream),
-// newest first. A dropped connection resumes from the last event seen; repeats are skipped.
+// newest first. The page opens with the last stored events that match its filters (?tail=),
+// then follows live; a dropped connection resumes from the last event seen; repeats are skipped.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { EmptyState, Link, Page } from "../components/common";
 import { formatClock, formatDateTime, formatInt, shortId, shortProject } from "../lib/format";
@@ -7,7 +8,9 @@ import {
   KINDS,
   KIND_PRESETS,
   MAX_EVENTS,
+  TAIL_EVENTS,
   addEvents,
+  arrivalTime,
   emptyList,
   kindTone,
   parseEvent,
@@ -19,7 +22,7 @@ import {
   type LiveList,
   type StreamFilters,
 } from "../lib/live";
-import { dayInZone } from "../lib/overview";
+import { dayInZone } from "../lib/range";
 import { useDebounced, useNow } from "../lib/pageHooks";
 import { setQuery, useApp } from "../lib/router";
 
@@ -71,8 +74,10 @@ function useEventStream(
     const open = (resume: number | null) => {
       if (stopped) return;
       setConnection(resume === null && !source ? "connecting" : "reconnecting");
+      // A first open starts with the last stored events that match; a reopen resumes after
+      // the last event seen instead.
       const es = new EventSource(
-        streamUrl(filters, resume === null ? null : String(resume)),
+        resume === null ? streamUrl(filters, null, TAIL_EVENTS) : streamUrl(filters, String(resume)),
       );
       source = es;
       es.onopen = () => {
@@ -188,7 +193,7 @@ export function LivePage(props: { query: URLSearchParams }) {
     filters,
     (batch) => {
       const t = Date.now();
-      for (let i = 0; i < batch.length; i++) arrivals.current.push(t);
+      for (const e of batch) arrivals.current.push(arrivalTime(e, t));
       arrivals.current = ratePerMinute(arrivals.current, t).kept;
       if (pausedRef.current) {
         // Held back while paused; only the newest MAX_EVENTS would be shown anyway.

@@ -8,7 +8,8 @@
 //     request or HTTP error; a full-page screenshot of each goes to --artifacts;
 //   - the numbers each page shows (data-value) equal the API's exactly;
 //   - sessions search, paging and links; replay stepping; the live view's latency from a
-//     hook POST to its row (printed, at most 1000 ms) and its session filter; keyboard
+//     hook POST to its row (printed, at most 1000 ms), its session filter and the stored
+//     events a freshly opened live page starts with; keyboard
 //     shortcuts; the time zone selector; the size of the JavaScript (at most 300 KB gzipped).
 //
 // Usage: node dashboard.mjs --bin build/agent-trace --web-dir build/web
@@ -573,6 +574,22 @@ async function liveChecks(page, watch, base) {
     check("live: the filter is in the URL", new URL(page.url()).searchParams.get("session") === sessionA, page.url());
   } catch (error) {
     check("live: the filtered session's new event appears", false, String(error.message).split("\n")[0]);
+  }
+
+  // Opened afresh, the page starts with the last stored events that match (?tail=), before
+  // anything new is posted.
+  await page.goto(`${base}/live?session=${sessionA}`);
+  await waitReady(page, "live");
+  try {
+    await page.waitForSelector(`${selectorA}[data-kind="tool_end"]`, { timeout: 10000 });
+    const rows = await rowsOf(page, '[data-testid="live-event"]', ["data-session-id", "data-kind"]);
+    const kinds = rows.map((r) => r["data-kind"]);
+    check("live: a fresh page shows the session's stored events, newest first",
+      rows.every((r) => r["data-session-id"] === sessionA) && kinds.includes("tool_start") &&
+        kinds.indexOf("tool_end") < kinds.indexOf("tool_start"),
+      JSON.stringify(rows));
+  } catch (error) {
+    check("live: a fresh page shows the session's stored events", false, String(error.message).split("\n")[0]);
   }
   noProblems(watch, "live");
 }
