@@ -1,5 +1,7 @@
 // Loads data for a page: refetches when `key` changes, aborts the request it replaces, and
-// can poll. `data` keeps the previous value while a refetch runs so tables do not flash.
+// can poll. `data` keeps the previous value while a refetch runs so tables do not flash;
+// `loading` says so from the very render in which the key changes (not one render later,
+// when the effect starts the request), so a page never reports old rows as the new ones.
 import { useEffect, useRef, useState } from "preact/hooks";
 
 export interface FetchState<T> {
@@ -20,6 +22,8 @@ export function useFetch<T>(
   const [tick, setTick] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  // The key whose answer (or error) `data` / `error` hold.
+  const settledKey = useRef<string | undefined>(undefined);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -28,12 +32,14 @@ export function useFetch<T>(
       .current(controller.signal)
       .then((value) => {
         if (controller.signal.aborted) return;
+        settledKey.current = key;
         setData(value);
         setError(undefined);
         setLoading(false);
       })
       .catch((e: unknown) => {
         if (controller.signal.aborted) return;
+        settledKey.current = key;
         setError(e instanceof Error ? e : new Error(String(e)));
         setLoading(false);
       });
@@ -46,5 +52,5 @@ export function useFetch<T>(
     return () => window.clearInterval(timer);
   }, [pollMs]);
 
-  return { data, error, loading, reload: () => setTick((t) => t + 1) };
+  return { data, error, loading: loading || settledKey.current !== key, reload: () => setTick((t) => t + 1) };
 }

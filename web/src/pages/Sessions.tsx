@@ -345,7 +345,9 @@ export function SessionsPage(props: { query: URLSearchParams }) {
 
   const total = page.data?.total;
   const invalidCursor = page.error instanceof ApiError && page.error.code === "invalid_cursor";
-  const ready = page.data !== undefined || page.error !== undefined;
+  // data-ready="0" again while another page, sort or filter loads (the old rows stay, dimmed):
+  // "1" means the rows on screen answer the URL, which is what the load test times.
+  const ready = (page.data !== undefined || page.error !== undefined) && !page.loading;
   const firstRow = pageIndex >= 0 ? pageIndex * PAGE_SIZE + 1 : null;
 
   let body: ComponentChildren;
