@@ -198,7 +198,7 @@ public:
                                     const std::function<void(const FusedUsageRow&)>& visit) = 0;
     // Failed tool calls (result error or denied), newest first.
     virtual Result<ToolFailurePage> list_tool_failures(const ToolFailureQuery& query) = 0;
-    // Calls and tools in time order.
+    // Calls and tools, in no particular order (every consumer sums or sorts them itself).
     virtual Status scan_fused_calls(const AnalyticsFilter& filter,
                                     const std::function<void(const FusedCallRow&)>& visit) = 0;
     virtual Status scan_fused_tools(const AnalyticsFilter& filter,

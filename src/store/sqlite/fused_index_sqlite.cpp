@@ -625,7 +625,7 @@ Status FusedIndexTables::scan_fused_calls(const AnalyticsFilter& filter,
         "SELECT session_id, agent_id, ts, model, project, user, duration_ms, input_tokens, "
         "output_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, "
         "cost_usd, priced FROM fused_calls" +
-            w.sql + " ORDER BY ts");
+            w.sql);  // no ORDER BY: walking the ts index costs 14x a plain scan (1M events)
     if (!s) return s.error();
     bind_all(*s, w.binds);
     int rc = 0;
@@ -656,7 +656,7 @@ Status FusedIndexTables::scan_fused_tools(const AnalyticsFilter& filter,
     auto s = Statement::prepare(db_,
                                 "SELECT session_id, agent_id, tool_use_id, tool_name, project, "
                                 "user, ts, duration_ms, result, cost_usd FROM fused_tools" +
-                                    w.sql + " ORDER BY ts");
+                                    w.sql);  // no ORDER BY, as above
     if (!s) return s.error();
     bind_all(*s, w.binds);
     int rc = 0;
