@@ -124,8 +124,8 @@ std::unique_ptr<SseClient> open_stream(const Served& served, const std::string& 
                                               receive_buffer);
     EXPECT_EQ(client->status(), 200) << client->head();
     // Comments only so far: next() would wait for an event, so wait for the hello.
-    served.eventually(
-        [&] { return client->head().find("text/event-stream") != std::string::npos; });
+    EXPECT_TRUE(served.eventually(
+        [&] { return client->head().find("text/event-stream") != std::string::npos; }));
     return client;
 }
 

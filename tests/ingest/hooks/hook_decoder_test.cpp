@@ -101,7 +101,9 @@ TEST(HookDecoder, EveryCapturedPayloadDecodesAtEveryTier) {
             EXPECT_EQ(attrs.HasMember("tool_input"), tier >= 2 && payload.HasMember("tool_input"));
             EXPECT_EQ(attrs.HasMember("tool_response"),
                       tier >= 3 && payload.HasMember("tool_response"));
-            if (hook.event == "PostToolUse") EXPECT_EQ(e.success, std::optional<bool>(true));
+            if (hook.event == "PostToolUse") {
+                EXPECT_EQ(e.success, std::optional<bool>(true));
+            }
             if (hook.event == "PostToolUseFailure") {
                 EXPECT_EQ(e.success, std::optional<bool>(false));
                 EXPECT_FALSE(e.error.empty());
