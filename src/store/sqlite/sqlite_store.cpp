@@ -163,9 +163,9 @@ struct SourceTally {
         last_ingest_ts = std::max(last_ingest_ts, e.ingest_ts);
         const int64_t minute = e.ingest_ts / kMinuteUs;
         // A batch arrives within a minute or two: the last entry nearly always matches.
-        for (auto it = minutes.rbegin(); it != minutes.rend(); ++it) {
-            if (it->first == minute) {
-                ++it->second;
+        for (size_t i = minutes.size(); i-- > 0;) {
+            if (minutes[i].first == minute) {
+                ++minutes[i].second;
                 return;
             }
         }
