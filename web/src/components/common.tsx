@@ -71,7 +71,7 @@ export function EmptyState(props: { title: string; children: ComponentChildren }
 export function GettingStarted() {
   return (
     <div class="getting-started">
-      <p>Nothing is stored yet. Import the transcripts Claude Code already wrote, and wire it up:</p>
+      <p>Import the transcripts Claude Code already wrote, and wire it up:</p>
       <pre>
         <code>
           agent-trace import{"\n"}

@@ -38,8 +38,16 @@ export function ToolsPage(props: { query: URLSearchParams }) {
   const tool = props.query.get("tool") ?? "";
   const since = rangeSince(range, dayInZone(Date.now(), zone));
   const key = `${since ?? "all"}|${zone}`;
-  const state = useFetch((signal) => api.tools({ since, tz: zone }, signal), key);
-  const report = state.data;
+  const state = useFetch(async (signal) => {
+    const report = await api.tools({ since, tz: zone }, signal);
+    // An empty range: is it this range, or a store with no tool call at all?
+    const allTimeCalls =
+      report.tools.length === 0 && since !== null
+        ? (await api.tools({ tz: zone }, signal)).totals.calls
+        : report.totals.calls;
+    return { report, allTimeCalls };
+  }, key);
+  const report = state.data?.report;
 
   let body;
   if (state.error && !report) {
@@ -47,7 +55,7 @@ export function ToolsPage(props: { query: URLSearchParams }) {
   } else if (!report) {
     body = <Loading what="tool statistics" />;
   } else if (report.tools.length === 0) {
-    body = <NoTools range={range} />;
+    body = <NoTools range={range} allTimeCalls={state.data?.allTimeCalls ?? 0} />;
   } else {
     body = (
       <>
@@ -68,11 +76,11 @@ export function ToolsPage(props: { query: URLSearchParams }) {
   );
 }
 
-function NoTools(props: { range: Range }) {
-  if (props.range !== "all") {
+function NoTools(props: { range: Range; allTimeCalls: number }) {
+  if (props.range !== "all" && props.allTimeCalls > 0) {
     return (
       <EmptyState title={`No tool calls in ${rangeText(props.range)}`}>
-        <p>Nothing ran a tool in this range. Older sessions may have.</p>
+        <p>Nothing ran a tool in this range; the store holds {formatInt(props.allTimeCalls)} tool calls from other days.</p>
         <button type="button" data-testid="tools-show-all" onClick={() => setQuery({ range: "all" })}>
           Show all time
         </button>

@@ -685,6 +685,58 @@ async function keyboardChecks(page, watch, base) {
 
 // ------------------------------------------------------------------ main
 
+// A new user's first look: serve on an empty store. Every page must say what to run next
+// (an empty state naming `agent-trace import`), not draw empty charts or fail; an unknown
+// session id says "No such session".
+async function emptyStoreChecks() {
+  const emptyWork = path.join(work, "empty");
+  fs.mkdirSync(path.join(emptyWork, "home"), { recursive: true });
+  const empty = new Server({
+    bin: BIN,
+    dataDir: path.join(emptyWork, "data"),
+    home: path.join(emptyWork, "home"),
+    workDir: emptyWork,
+    webDir: WEB_DIR,
+  });
+  await empty.start();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: BROWSER_ZONE, colorScheme: "dark" });
+  try {
+    const page = await context.newPage();
+    const watch = watchPage(page);
+    for (const [name, url] of [["overview", "/"], ["sessions", "/sessions"], ["tools", "/tools"]]) {
+      watch.label = `empty ${name}`;
+      await page.goto(`${empty.dashboardUrl}${url}`);
+      await waitReady(page, name);
+      const text = (await page.textContent('[data-testid="empty-state"]').catch(() => null)) ?? "";
+      check(`empty store: ${name} shows an empty state that names agent-trace import`,
+        text.includes("agent-trace import"), text.slice(0, 160));
+      if (name === "overview") await shot(page, "overview-empty");
+      noProblems(watch, `empty store: ${name}`);
+    }
+    watch.label = "empty live";
+    await page.goto(`${empty.dashboardUrl}/live`);
+    await waitReady(page, "live");
+    await page.waitForSelector('[data-testid="live-status"]:has-text("connected")', { timeout: 10000 });
+    check("empty store: live connects with nothing stored", (await page.$$('[data-testid="live-event"]')).length === 0);
+    noProblems(watch, "empty store: live");
+
+    watch.label = "unknown session";
+    const missing = "00000000-0000-4000-8000-000000000000";
+    // The page's two requests for it answer 404 by design: the only errors allowed here.
+    watch.allow((u) => u.includes(`/api/v1/sessions/${missing}`));
+    await page.goto(`${empty.dashboardUrl}/sessions/${missing}`);
+    await waitReady(page, "replay");
+    const text = (await page.textContent('[data-testid="empty-state"]').catch(() => null)) ?? "";
+    check("unknown session: the replay says there is no such session", text.includes("No such session"), text.slice(0, 120));
+    check("unknown session: it links back to the sessions", (await page.$('[data-testid="replay-back"]')) !== null);
+    const problems = watch.take().filter((p) => !p.includes("Failed to load resource"));
+    check("unknown session: no other console error, page error or failed request", problems.length === 0, problems.join("\n"));
+  } finally {
+    await context.close();
+    await empty.stop();
+  }
+}
+
 async function main() {
   if (!fs.existsSync(path.join(WEB_DIR, "index.html"))) throw new Error(`${WEB_DIR} has no index.html: build the dashboard (cmake --build build --target web)`);
   if (!Server.supportsDashboard(BIN)) throw new Error(`${BIN} serve has no --dashboard-listen/--web-dir`);
@@ -752,6 +804,7 @@ async function main() {
   await section("status", () => statusChecks(page, watch, base));
   await section("keyboard", () => keyboardChecks(page, watch, base));
   await section("time zone", () => zoneChecks(page, watch, base));
+  await section("empty store", () => emptyStoreChecks());
   phase("browser checks", t);
   console.log(`(${watch.aborted} requests aborted by the pages themselves: refetches and navigations)`);
   await context.close();
