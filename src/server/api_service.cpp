@@ -269,7 +269,7 @@ private:
                 return reply(unauthorized());
             }
             if (request.method != "GET") return reply(method_not_allowed(path));
-            auto parsed = parse_stream_request(request, token_set);
+            auto parsed = parse_stream_request(request);
             if (auto* refusal = std::get_if<HttpResponse>(&parsed)) {
                 return reply(std::move(*refusal));
             }

@@ -14,13 +14,13 @@ namespace {
 constexpr std::string_view kAccessToken = "access_token";
 
 // The route as the API documents it, plus what the stream takes beyond that list
-// (`session` is the short spelling of session_id); without access_token when no
-// token is configured, so that it is refused as unknown there.
-const api::ApiRoute& stream_route(bool with_access_token) {
-    static const auto build = [](bool with_token) {
+// (`session` is the short spelling of session_id). access_token is always a known
+// parameter: without --auth-token it is ignored, as an Authorization header is, so a
+// browser that still holds a token from another server keeps working.
+const api::ApiRoute& stream_route() {
+    static const auto build = [] {
         api::ApiRoute r = api::api_route(api::RouteId::stream);
-        std::erase_if(r.params, [](const api::ApiParam& p) { return p.name == kAccessToken; });
-        if (with_token) r.params.push_back(api::ApiParam{kAccessToken});
+        if (r.find_param(kAccessToken) == nullptr) r.params.push_back(api::ApiParam{kAccessToken});
         for (const std::string_view name : {"session_id", "session", "project", "kind"}) {
             if (r.find_param(name) == nullptr) r.params.push_back(api::ApiParam{name});
         }
@@ -38,9 +38,8 @@ const api::ApiRoute& stream_route(bool with_access_token) {
         }
         return r;
     };
-    static const api::ApiRoute with = build(true);
-    static const api::ApiRoute without = build(false);
-    return with_access_token ? with : without;
+    static const api::ApiRoute route = build();
+    return route;
 }
 
 std::string known_kinds() {
@@ -58,11 +57,10 @@ HttpResponse refuse(std::string param, std::string message) {
 
 }  // namespace
 
-std::variant<StreamSubscription, HttpResponse> parse_stream_request(const HttpRequest& request,
-                                                                    bool token_configured) {
+std::variant<StreamSubscription, HttpResponse> parse_stream_request(const HttpRequest& request) {
     auto params = api::QueryParams::parse(api::split_target(request.target).query);
     if (!params.ok()) return api::error_response(params.error());
-    if (auto error = params->check_against(stream_route(token_configured))) {
+    if (auto error = params->check_against(stream_route())) {
         return api::error_response(*error);
     }
 

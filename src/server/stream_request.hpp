@@ -4,7 +4,7 @@
 // (the Last-Event-ID header, or ?last_event_id= for clients that cannot set it), or
 // how many stored events to start with (?tail=N, a new stream only).
 // ?access_token= (the bearer token, for EventSource, which cannot send headers) is
-// a parameter only when serve has a token; the caller checks its value.
+// always accepted; the caller checks its value when serve has a token.
 #include <variant>
 
 #include "server/http_server.hpp"
@@ -13,7 +13,6 @@
 namespace agent_trace::server {
 
 // The subscription, or the 400 answer for a malformed request.
-std::variant<StreamSubscription, HttpResponse> parse_stream_request(const HttpRequest& request,
-                                                                    bool token_configured = false);
+std::variant<StreamSubscription, HttpResponse> parse_stream_request(const HttpRequest& request);
 
 }  // namespace agent_trace::server
