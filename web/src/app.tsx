@@ -2,6 +2,7 @@
 // for the current URL.
 import { useEffect, useState } from "preact/hooks";
 import { Link } from "./components/common";
+import { clearToken, getToken } from "./lib/auth";
 import { COMMON_ZONES, browserZone, useTheme, useZone } from "./lib/prefs";
 import { AppContext, matchRoute, navigate, useLocation } from "./lib/router";
 import { OverviewPage } from "./pages/Overview";
@@ -117,6 +118,8 @@ export function App() {
   const [zone, setZone] = useZone();
   const [theme, setTheme] = useTheme();
   const [help, setHelp] = useState(false);
+  // Read once: saving or forgetting a token reloads the page.
+  const [signedIn] = useState(() => getToken() !== null);
   const route = matchRoute(location.path);
   const toggleTheme = () => setTheme(theme === "dark" ? "light" : "dark");
   useShortcuts(() => setHelp((h) => !h), toggleTheme);
@@ -201,6 +204,19 @@ export function App() {
             <button type="button" title="Keyboard shortcuts (?)" onClick={() => setHelp(true)}>
               ?
             </button>
+            {signedIn ? (
+              <button
+                type="button"
+                data-testid="token-clear"
+                title="Forget the API token stored in this browser"
+                onClick={() => {
+                  clearToken();
+                  window.location.reload();
+                }}
+              >
+                Sign out
+              </button>
+            ) : null}
           </div>
         </nav>
         <main>{page}</main>

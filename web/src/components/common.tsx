@@ -1,6 +1,8 @@
 // Small building blocks shared by the pages.
 import type { ComponentChildren } from "preact";
+import { ApiError } from "../lib/api";
 import { onLinkClick } from "../lib/router";
+import { TokenForm } from "./TokenForm";
 
 export function Link(props: {
   href: string;
@@ -42,7 +44,9 @@ export function Page(props: {
   );
 }
 
+// A refusal for want of the server's token (serve --auth-token) asks for it instead.
 export function ErrorBox(props: { error: Error; what: string }) {
+  if (props.error instanceof ApiError && props.error.status === 401) return <TokenForm what={props.what} />;
   return (
     <div class="error-box" role="alert" data-testid="error">
       <strong>Could not load {props.what}.</strong> {props.error.message}

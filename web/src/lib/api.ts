@@ -1,5 +1,7 @@
 // Typed access to agent-trace's REST API (docs/api.md). The dashboard is served on the same
-// origin as the API, so every path is relative.
+// origin as the API, so every path is relative. With serve's --auth-token, every request
+// carries the token stored in this browser (lib/auth.ts); a refusal is ApiError status 401.
+import { apiHeaders, getToken } from "./auth";
 
 export interface Tokens {
   input: number;
@@ -240,7 +242,7 @@ export function buildUrl(path: string, query: Query = {}): string {
 export async function getJson<T>(path: string, query: Query = {}, signal?: AbortSignal): Promise<T> {
   const response = await fetch(buildUrl(path, query), {
     signal,
-    headers: { Accept: "application/json" },
+    headers: apiHeaders(getToken()),
   });
   const text = await response.text();
   if (!response.ok) {

@@ -2,7 +2,9 @@
 // newest first. The page opens with the last stored events that match its filters (?tail=),
 // then follows live; a dropped connection resumes from the last event seen; repeats are skipped.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { EmptyState, Link, Page } from "../components/common";
+import { EmptyState, ErrorBox, Link, Page } from "../components/common";
+import { ApiError } from "../lib/api";
+import { getToken, withAccessToken } from "../lib/auth";
 import { formatClock, formatDateTime, formatInt, shortId, shortProject } from "../lib/format";
 import {
   KINDS,
@@ -39,15 +41,35 @@ function matches(e: LiveEvent, f: StreamFilters): boolean {
   return true;
 }
 
+// Why the stream was refused, which an EventSource does not say: the status of the same
+// request made with fetch (null when it could not be made at all). A stream that opens this
+// time is closed at once; the EventSource is retried as usual.
+async function streamStatus(url: string, cancel: AbortSignal): Promise<number | null> {
+  const controller = new AbortController();
+  const onCancel = () => controller.abort();
+  cancel.addEventListener("abort", onCancel);
+  try {
+    const response = await fetch(url, { signal: controller.signal, headers: { Accept: "text/event-stream" } });
+    return response.status;
+  } catch {
+    return null;
+  } finally {
+    controller.abort();
+    cancel.removeEventListener("abort", onCancel);
+  }
+}
+
 // Opens the stream for `filters`, hands parsed events to `onEvents` in batches, and reopens
-// it after a failure the browser will not retry by itself (a non-200 answer, a restart).
+// it after a failure the browser will not retry by itself (a non-200 answer, a restart) —
+// except a refused token (401), which retrying does not mend: `refused` says so instead.
 function useEventStream(
   filters: StreamFilters,
   onEvents: (events: LiveEvent[]) => void,
   lastSeq: () => number | null,
-): { connection: Connection; opened: boolean } {
+): { connection: Connection; opened: boolean; refused: boolean } {
   const [connection, setConnection] = useState<Connection>("connecting");
   const [opened, setOpened] = useState(false);
+  const [refused, setRefused] = useState(false);
   const deliver = useRef(onEvents);
   deliver.current = onEvents;
   const resumeFrom = useRef(lastSeq);
@@ -59,7 +81,10 @@ function useEventStream(
     let retry: number | undefined;
     let backoff = 1000;
     let stopped = false;
+    const cancel = new AbortController();
     let pending: LiveEvent[] = [];
+    const token = getToken();
+    setRefused(false);
     const flush = window.setInterval(() => {
       if (pending.length === 0) return;
       const batch = pending;
@@ -76,9 +101,11 @@ function useEventStream(
       setConnection(resume === null && !source ? "connecting" : "reconnecting");
       // A first open starts with the last stored events that match; a reopen resumes after
       // the last event seen instead.
-      const es = new EventSource(
+      const href = withAccessToken(
         resume === null ? streamUrl(filters, null, TAIL_EVENTS) : streamUrl(filters, String(resume)),
+        token,
       );
+      const es = new EventSource(href);
       source = es;
       es.onopen = () => {
         backoff = 1000;
@@ -90,12 +117,19 @@ function useEventStream(
         setConnection("reconnecting");
         setOpened(true);
         if (es.readyState === EventSource.CLOSED) {
-          // The browser gave up (an HTTP error or a refused connection): try again later,
-          // resuming after the last event seen.
+          // The browser gave up (an HTTP error or a refused connection): unless the token was
+          // refused, try again later, resuming after the last event seen.
           es.close();
-          window.clearTimeout(retry);
-          retry = window.setTimeout(() => open(resumeFrom.current()), backoff);
-          backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+          void streamStatus(href, cancel.signal).then((status) => {
+            if (stopped) return;
+            if (status === 401) {
+              setRefused(true);
+              return;
+            }
+            window.clearTimeout(retry);
+            retry = window.setTimeout(() => open(resumeFrom.current()), backoff);
+            backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+          });
         }
       };
       es.onmessage = onMessage;
@@ -104,6 +138,7 @@ function useEventStream(
     open(null);
     return () => {
       stopped = true;
+      cancel.abort();
       window.clearInterval(flush);
       window.clearTimeout(retry);
       source?.close();
@@ -111,7 +146,7 @@ function useEventStream(
     // filters are in the URL string
   }, [url]);
 
-  return { connection, opened };
+  return { connection, opened, refused };
 }
 
 function LiveRow(props: { e: LiveEvent; zone: string; today: string; onSession: (id: string) => void }) {
@@ -189,7 +224,7 @@ export function LivePage(props: { query: URLSearchParams }) {
     return seq;
   };
 
-  const { connection, opened } = useEventStream(
+  const { connection, opened, refused } = useEventStream(
     filters,
     (batch) => {
       const t = Date.now();
@@ -251,8 +286,8 @@ export function LivePage(props: { query: URLSearchParams }) {
       ready={opened}
       actions={
         <>
-          <span class={`conn conn-${connection}`} data-testid="live-status" role="status">
-            {connection}
+          <span class={`conn conn-${refused ? "refused" : connection}`} data-testid="live-status" role="status">
+            {refused ? "token refused" : connection}
           </span>
           <span class="dim" data-testid="live-rate" data-value={String(rate)} title="Events received in the last minute">
             {formatInt(rate)} events/min
@@ -320,7 +355,9 @@ export function LivePage(props: { query: URLSearchParams }) {
           {formatInt(list.events.length)} shown (newest first, at most {formatInt(MAX_EVENTS)})
         </span>
       </div>
-      {list.events.length === 0 ? (
+      {refused ? (
+        <ErrorBox error={new ApiError(401, "unauthorized", "missing or wrong bearer token")} what="the live stream" />
+      ) : list.events.length === 0 ? (
         <EmptyState title={paused ? "Paused" : "Waiting for events…"}>
           <p>
             Events appear here as they are stored: hook events as Claude Code runs (with hooks wired by{" "}

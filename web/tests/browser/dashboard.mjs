@@ -737,6 +737,158 @@ async function emptyStoreChecks() {
   }
 }
 
+// A team server: serve --auth-token. Without the token every page asks for it (one form,
+// however many requests were refused), the live page too; a wrong token is refused; the
+// right one loads the pages; a #token= link hands it over and leaves the address bar; the
+// live stream carries it as ?access_token=; Sign out forgets it.
+async function authChecks() {
+  // "+", "/" and "=" must survive the #token= link and ?access_token= encoding.
+  const token = `t+${crypto.randomUUID()}/x=`;
+  const authWork = path.join(work, "auth");
+  fs.mkdirSync(path.join(authWork, "home"), { recursive: true });
+  const guarded = new Server({
+    bin: BIN,
+    dataDir: path.join(authWork, "data"),
+    home: path.join(authWork, "home"),
+    workDir: authWork,
+    webDir: WEB_DIR,
+    serveArgs: ["--auth-token", token],
+  });
+  await guarded.start();
+  const base = guarded.dashboardUrl;
+  const contexts = [];
+  // API answers that are errors but not 401, which the watch's allowance would let pass.
+  const otherErrors = [];
+  const isApi = (u) => new URL(u).pathname.startsWith("/api/v1/");
+  const newPage = async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: BROWSER_ZONE, colorScheme: "dark" });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on("response", (r) => {
+      if (isApi(r.url()) && r.status() >= 400 && r.status() !== 401) otherErrors.push(`HTTP ${r.status()} ${r.url()}`);
+    });
+    return { page, watch: watchPage(page) };
+  };
+  // While the token is missing or wrong the API answers 401 by design: the watch allows
+  // those answers (and the console's "Failed to load resource" lines for those URLs).
+  const refusalsOnly = (watch, what) => {
+    const problems = watch.take();
+    check(`${what}: no error but the expected 401s`, problems.length === 0 && otherErrors.length === 0,
+      problems.concat(otherErrors.splice(0)).slice(0, 10).join("\n"));
+  };
+  const reloadAfter = async (page, action) => {
+    const loaded = page.waitForEvent("load");
+    await action();
+    await loaded;
+  };
+  const liveConnected = (page) =>
+    page.waitForFunction(() => document.querySelector('[data-testid="live-status"]')?.textContent?.trim().toLowerCase() === "connected",
+      null, { timeout: 15000 });
+  const storedToken = (page) => page.evaluate(() => localStorage.getItem("agent-trace.token"));
+  try {
+    const bare = await fetch(`${base}/api/v1/sessions?limit=1`);
+    check("auth: the API refuses a request without the token", bare.status === 401, `HTTP ${bare.status}`);
+    const withHeader = await fetch(`${base}/api/v1/sessions?limit=1`, { headers: { Authorization: `Bearer ${token}` } });
+    check("auth: the API answers with the token", withHeader.ok, `HTTP ${withHeader.status}`);
+    const files = await fetch(`${base}/sessions`);
+    check("auth: the dashboard's files need no token", files.ok, `HTTP ${files.status}`);
+
+    const { page, watch } = await newPage();
+    watch.allow(isApi);
+    watch.label = "auth: no token";
+    await page.goto(`${base}/sessions`);
+    await page.waitForSelector('[data-testid="token-required"]', { timeout: 15000 });
+    check("auth: without a token the sessions page asks for one",
+      (await page.textContent('[data-testid="token-required"]')).includes("This server requires a token"));
+    check("auth: the input is a password field", (await attr(page, '[data-testid="token-input"]', "type")) === "password");
+    check("auth: nothing is said to be refused yet", (await page.$('[data-testid="token-refused"]')) === null);
+    check("auth: no Sign out without a stored token", (await page.$('[data-testid="token-clear"]')) === null);
+    await shot(page, "token-required");
+
+    watch.label = "auth: overview without a token";
+    await page.goto(`${base}/`);
+    await page.waitForSelector('[data-testid="token-required"]', { timeout: 15000 });
+    await sleep(300);
+    const forms = (await page.$$('[data-testid="token-required"]')).length;
+    check("auth: the overview shows one token form for all its refused requests", forms === 1, `${forms} forms`);
+
+    watch.label = "auth: live without a token";
+    await page.goto(`${base}/live`);
+    await page.waitForSelector('[data-testid="token-required"]', { timeout: 15000 });
+    const status = (await page.textContent('[data-testid="live-status"]'))?.trim();
+    check("auth: live says the token was refused and asks for it", status === "token refused", status);
+
+    watch.label = "auth: wrong token";
+    await page.goto(`${base}/sessions`);
+    await page.fill('[data-testid="token-input"]', "not-the-token");
+    await reloadAfter(page, () => page.click('[data-testid="token-save"]'));
+    await page.waitForSelector('[data-testid="token-refused"]', { timeout: 15000 });
+    check("auth: a wrong token: the form says the stored token was refused",
+      (await page.textContent('[data-testid="token-refused"]')).includes("stored token was refused"));
+    check("auth: a stored token offers Sign out", (await page.$('[data-testid="token-clear"]')) !== null);
+    refusalsOnly(watch, "auth: without a token and with a wrong one");
+
+    watch.label = "auth: right token";
+    await page.fill('[data-testid="token-input"]', token);
+    await reloadAfter(page, () => page.click('[data-testid="token-save"]'));
+    watch.allowed.length = 0;
+    await waitReady(page, "sessions");
+    const empty = (await page.textContent('[data-testid="empty-state"]').catch(() => null)) ?? "";
+    check("auth: with the right token the sessions page loads (an empty store's empty state)",
+      empty.includes("agent-trace import") && (await page.$('[data-testid="token-required"]')) === null, empty.slice(0, 120));
+    check("auth: the token is kept under agent-trace.token", (await storedToken(page)) === token);
+    // Requests made before the reload may still be answered 401 while the new page loads.
+    refusalsOnly(watch, "auth: saving the right token");
+
+    watch.label = "auth: pages with the token";
+    for (const [name, url] of [["overview", "/"], ["status", "/status"]]) {
+      await page.goto(`${base}${url}`);
+      await waitReady(page, name);
+    }
+    check("auth: overview and status load with the token", (await page.$('[data-testid="token-required"]')) === null);
+    noProblems(watch, "auth: pages with the token");
+
+    watch.label = "auth: live with the token";
+    watch.apiRequests.length = 0;
+    await page.goto(`${base}/live`);
+    await waitReady(page, "live");
+    await liveConnected(page);
+    check("auth: live connects with the token", true);
+    const streams = watch.apiRequests.filter((u) => new URL(u).pathname === "/api/v1/stream");
+    check("auth: the stream URL carries access_token",
+      streams.length > 0 && streams.every((u) => new URL(u).searchParams.get("access_token") === token), streams.join(" "));
+    noProblems(watch, "auth: live with the token");
+
+    // A link with the token in its fragment, in a browser that has none.
+    const link = await newPage();
+    link.watch.label = "auth: #token= link";
+    await link.page.goto(`${base}/sessions#token=${encodeURIComponent(token)}`);
+    await waitReady(link.page, "sessions");
+    const url = link.page.url();
+    check("auth: a #token= link loads the page", (await link.page.$('[data-testid="token-required"]')) === null);
+    check("auth: the address bar no longer holds the token", !url.includes("#") && !url.includes("token"), url);
+    check("auth: the link's token is stored", (await storedToken(link.page)) === token);
+    await link.page.goto(`${base}/live`);
+    await waitReady(link.page, "live");
+    await liveConnected(link.page);
+    check("auth: live connects after the link", true);
+    noProblems(link.watch, "auth: #token= link");
+
+    link.watch.label = "auth: sign out";
+    link.watch.allow(isApi);
+    await link.page.goto(`${base}/sessions`);
+    await waitReady(link.page, "sessions");
+    await reloadAfter(link.page, () => link.page.click('[data-testid="token-clear"]'));
+    await link.page.waitForSelector('[data-testid="token-required"]', { timeout: 15000 });
+    check("auth: Sign out forgets the token and the form asks again",
+      (await storedToken(link.page)) === null && (await link.page.$('[data-testid="token-refused"]')) === null);
+    refusalsOnly(link.watch, "auth: sign out");
+  } finally {
+    for (const context of contexts) await context.close().catch(() => {});
+    await guarded.stop();
+  }
+}
+
 async function main() {
   if (!fs.existsSync(path.join(WEB_DIR, "index.html"))) throw new Error(`${WEB_DIR} has no index.html: build the dashboard (cmake --build build --target web)`);
   if (!Server.supportsDashboard(BIN)) throw new Error(`${BIN} serve has no --dashboard-listen/--web-dir`);
@@ -805,6 +957,7 @@ async function main() {
   await section("keyboard", () => keyboardChecks(page, watch, base));
   await section("time zone", () => zoneChecks(page, watch, base));
   await section("empty store", () => emptyStoreChecks());
+  await section("auth token", () => authChecks());
   phase("browser checks", t);
   console.log(`(${watch.aborted} requests aborted by the pages themselves: refetches and navigations)`);
   await context.close();

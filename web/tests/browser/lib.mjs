@@ -116,10 +116,11 @@ export async function post(url, body, contentType = "application/json") {
 }
 
 // One `agent-trace serve` on free loopback ports with its own data dir and HOME, stopped by
-// its PID (SIGTERM, then SIGKILL after 20 s).
+// its PID (SIGTERM, then SIGKILL after 20 s). `serveArgs` go to serve after the usual ones
+// (e.g. --auth-token T).
 export class Server {
-  constructor({ bin, dataDir, home, workDir, webDir }) {
-    Object.assign(this, { bin, dataDir, home, workDir, webDir });
+  constructor({ bin, dataDir, home, workDir, webDir, serveArgs = [] }) {
+    Object.assign(this, { bin, dataDir, home, workDir, webDir, serveArgs });
     this.proc = null;
     this.ports = null;
     this.logPath = path.join(workDir, "serve.log");
@@ -145,6 +146,7 @@ export class Server {
       "--web-dir", this.webDir,
       "--port-file", this.portFile,
       "--no-import",
+      ...this.serveArgs,
     ];
     const env = { ...process.env, HOME: this.home, TZ: "UTC" };
     delete env.CLAUDE_CONFIG_DIR;
