@@ -18,6 +18,7 @@ namespace {
 
 using testing_support::commit_batch;
 using testing_support::open_store;
+using testing_support::query_plan;
 using testing_support::TempDir;
 
 constexpr TimestampUs kSecond = 1'000'000;
@@ -32,24 +33,6 @@ Event event(const std::string& session, EventKind kind, TimestampUs ts, const st
     e.ingest_ts = ts;
     e.session_id = session;
     return e;
-}
-
-// The plan SQLite picks for `sql` on `db`, one line per step.
-std::string query_plan(const std::filesystem::path& db, const std::string& sql) {
-    sqlite3* raw = nullptr;
-    EXPECT_EQ(sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    sqlite3_stmt* stmt = nullptr;
-    const std::string explain = "EXPLAIN QUERY PLAN " + sql;
-    EXPECT_EQ(sqlite3_prepare_v2(raw, explain.c_str(), -1, &stmt, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(raw);
-    std::string plan;
-    while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
-        plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
-        plan += "\n";
-    }
-    sqlite3_finalize(stmt);
-    sqlite3_close(raw);
-    return plan;
 }
 
 TEST(ActiveSessions, RecentAndNotEndedMostRecentFirst) {

@@ -21,6 +21,7 @@ namespace {
 
 using testing_support::commit_batch;
 using testing_support::open_store;
+using testing_support::query_plan;
 using testing_support::TempDir;
 
 constexpr TimestampUs kSecond = 1'000'000;
@@ -49,23 +50,6 @@ void exec(const std::filesystem::path& db, const std::string& sql) {
     EXPECT_EQ(rc, SQLITE_OK) << (message != nullptr ? message : "") << "\n" << sql;
     sqlite3_free(message);
     sqlite3_close(raw);
-}
-
-std::string query_plan(const std::filesystem::path& db, const std::string& sql) {
-    sqlite3* raw = nullptr;
-    EXPECT_EQ(sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    sqlite3_stmt* stmt = nullptr;
-    const std::string explain = "EXPLAIN QUERY PLAN " + sql;
-    EXPECT_EQ(sqlite3_prepare_v2(raw, explain.c_str(), -1, &stmt, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(raw);
-    std::string plan;
-    while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
-        plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
-        plan += "\n";
-    }
-    sqlite3_finalize(stmt);
-    sqlite3_close(raw);
-    return plan;
 }
 
 // What the old full scan of events answers, per source.

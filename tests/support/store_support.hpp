@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for tests that put events into a store and read them back.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -17,6 +18,24 @@
 #include "store/store.hpp"
 
 namespace agent_trace::testing_support {
+
+// The plan SQLite picks for `sql` on the store at `db`, one line per step.
+inline std::string query_plan(const std::filesystem::path& db, const std::string& sql) {
+    sqlite3* raw = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    const std::string explain = "EXPLAIN QUERY PLAN " + sql;
+    EXPECT_EQ(sqlite3_prepare_v2(raw, explain.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(raw);
+    std::string plan;
+    while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
+        plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+        plan += "\n";
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(raw);
+    return plan;
+}
 
 // Opens (creating) a SQLite store; nullptr, with a test failure, when it cannot.
 inline std::unique_ptr<Store> open_store(const std::filesystem::path& path) {
