@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "core/ascii_text.hpp"
 #include "ingest/otlp/otlp_json.hpp"
 #include "server/gzip.hpp"
 #include "server/otlp_receiver.hpp"
@@ -21,11 +22,7 @@ std::string lower_media_type(std::string_view content_type) {
     std::string_view media = content_type.substr(0, semicolon);
     while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
     while (!media.empty() && media.front() == ' ') media.remove_prefix(1);
-    std::string out(media);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
+    return ascii_lower(media);
 }
 
 // gRPC status codes used in google.rpc.Status bodies.

@@ -1,13 +1,12 @@
 #include "server/static_site.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <system_error>
 
 #include "api/query_params.hpp"
+#include "core/ascii_text.hpp"
 #include "core/file_io.hpp"
 #include "core/ids.hpp"
 #include "server/gzip.hpp"
@@ -26,25 +25,12 @@ constexpr const char* kHtmlPolicy =
 // Smaller files gain nothing from gzip that is worth a header.
 constexpr size_t kMinCompressBytes = 256;
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
-}
-
 // Calls `each` with every comma-separated, trimmed, non-empty element of `list`.
 template <class Each>
 void for_each_element(std::string_view list, Each each) {
     while (!list.empty()) {
         const size_t comma = list.find(',');
-        const std::string_view element = trim(list.substr(0, comma));
+        const std::string_view element = trim_blanks(list.substr(0, comma));
         list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
         if (!element.empty()) each(element);
     }
@@ -114,7 +100,7 @@ std::optional<std::string> file_key(std::string_view target) {
 }  // namespace
 
 std::string_view static_content_type(std::string_view name) {
-    const std::string ext = lower(extension_of(name));
+    const std::string ext = ascii_lower(extension_of(name));
     static const std::pair<std::string_view, std::string_view> kTypes[] = {
         {"html", "text/html; charset=utf-8"},
         {"htm", "text/html; charset=utf-8"},
@@ -149,13 +135,13 @@ bool accepts_gzip(std::string_view accept_encoding) {
     std::optional<bool> any;
     for_each_element(accept_encoding, [&](std::string_view element) {
         const size_t semi = element.find(';');
-        const std::string coding = lower(trim(element.substr(0, semi)));
+        const std::string coding = ascii_lower(trim_blanks(element.substr(0, semi)));
         bool wanted = true;
         if (semi != std::string_view::npos) {
             // "q=0", "q=0.0", "q=0.000" refuse; any other weight accepts.
-            std::string_view params = trim(element.substr(semi + 1));
+            std::string_view params = trim_blanks(element.substr(semi + 1));
             if (params.size() >= 2 && (params[0] == 'q' || params[0] == 'Q') && params[1] == '=') {
-                const std::string_view q = trim(params.substr(2));
+                const std::string_view q = trim_blanks(params.substr(2));
                 wanted = q.find_first_not_of("0.") != std::string_view::npos;
             }
         }

@@ -16,6 +16,8 @@
 #include <optional>
 #include <string>
 
+#include "core/ascii_text.hpp"
+
 namespace agent_trace::cli {
 namespace {
 
@@ -38,14 +40,6 @@ public:
 private:
     int fd_;
 };
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
 
 Error failure(std::string_view what, int error) {
     return make_retryable_error(std::string(what) + ": " + std::strerror(error));
@@ -184,7 +178,7 @@ Result<std::optional<ResponseHead>> parse_head(std::string_view data) {
         lines.remove_prefix(eol == std::string_view::npos ? lines.size() : eol + 2);
         const size_t colon = line.find(':');
         if (colon == std::string_view::npos) continue;
-        const std::string name = lower(line.substr(0, colon));
+        const std::string name = ascii_lower(line.substr(0, colon));
         std::string_view value = line.substr(colon + 1);
         while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
             value.remove_prefix(1);
@@ -200,7 +194,7 @@ Result<std::optional<ResponseHead>> parse_head(std::string_view data) {
             }
             head.content_length = length;
         } else if (name == "transfer-encoding" &&
-                   lower(value).find("chunked") != std::string::npos) {
+                   ascii_lower(value).find("chunked") != std::string::npos) {
             head.chunked = true;
         }
     }
@@ -298,7 +292,7 @@ std::string LoopbackUrl::to_string() const {
 Result<LoopbackUrl> parse_loopback_url(std::string_view url) {
     const std::string original(url);
     if (const size_t scheme = url.find("://"); scheme != std::string_view::npos) {
-        if (lower(url.substr(0, scheme)) != "http") {
+        if (ascii_lower(url.substr(0, scheme)) != "http") {
             return make_error("only http:// is supported for the local server: " + original);
         }
         url.remove_prefix(scheme + 3);
@@ -335,7 +329,7 @@ Result<LoopbackUrl> parse_loopback_url(std::string_view url) {
         return make_error("bad port in " + original);
     }
     out.port = static_cast<uint16_t>(value);
-    const std::string host_lower = lower(host);
+    const std::string host_lower = ascii_lower(host);
     if (out.ipv6) {
         in6_addr address{};
         if (::inet_pton(AF_INET6, host_lower.c_str(), &address) != 1 ||

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/ascii_text.hpp"
 #include "core/hex.hpp"
 #include "opentelemetry/proto/common/v1/common.pb.h"
 #include "pipeline/privacy/hook_fields.hpp"
@@ -16,12 +17,6 @@ namespace agent_trace::otlp {
 namespace {
 
 constexpr int kMaxDepth = 8;  // nested arrays/maps deeper than this are cut
-
-std::string_view trimmed(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 // Whether an attribute this version does not know may be kept at `max_tier`.
 template <class Value>
@@ -117,7 +112,7 @@ std::optional<int64_t> int_of(const Value& value) {
         case Value::kDoubleValue:
             return rounded(value.double_value());
         case Value::kStringValue: {
-            const std::string_view s = trimmed(value.string_value());
+            const std::string_view s = trim_blanks(value.string_value());
             int64_t n = 0;
             auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
             if (ec == std::errc() && end == s.data() + s.size()) return n;
@@ -138,7 +133,7 @@ std::optional<double> double_of(const Value& value) {
         case Value::kIntValue:
             return static_cast<double>(value.int_value());
         case Value::kStringValue:
-            return parse_double(trimmed(value.string_value()));
+            return parse_double(trim_blanks(value.string_value()));
         default:
             return std::nullopt;
     }
@@ -152,7 +147,7 @@ std::optional<bool> bool_of(const Value& value) {
         case Value::kIntValue:
             return value.int_value() != 0;
         case Value::kStringValue: {
-            const std::string_view s = trimmed(value.string_value());
+            const std::string_view s = trim_blanks(value.string_value());
             if (s == "true" || s == "True" || s == "TRUE" || s == "1") return true;
             if (s == "false" || s == "False" || s == "FALSE" || s == "0") return false;
             return std::nullopt;
