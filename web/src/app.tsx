@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { Link } from "./components/common";
 import { clearToken, getToken } from "./lib/auth";
+import { isTyping } from "./lib/pageHooks";
 import { COMMON_ZONES, browserZone, useTheme, useZone } from "./lib/prefs";
 import { AppContext, matchRoute, navigate, useLocation } from "./lib/router";
 import { OverviewPage } from "./pages/Overview";
@@ -19,13 +20,6 @@ const NAV: { href: string; label: string; page: string; key: string }[] = [
   { href: "/tools", label: "Tools & errors", page: "tools", key: "t" },
   { href: "/status", label: "Status", page: "status", key: "h" },
 ];
-
-function isTyping(target: EventTarget | null): boolean {
-  const element = target as HTMLElement | null;
-  if (!element) return false;
-  const tag = element.tagName;
-  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || element.isContentEditable;
-}
 
 // "g" then a letter jumps to a page; "/" focuses the page's search box; "?" lists the keys.
 function useShortcuts(toggleHelp: () => void, toggleTheme: () => void): void {

@@ -34,19 +34,21 @@ export function useDebounced<T>(value: T, ms: number): T {
   return settled;
 }
 
+// Whether a key press is typing into a field rather than a shortcut.
+export function isTyping(target: EventTarget | null): boolean {
+  const element = target as HTMLElement | null;
+  if (!element) return false;
+  const tag = element.tagName;
+  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || element.isContentEditable;
+}
+
 // Calls `handler` for keys pressed outside text fields (j/k/Enter row navigation).
 export function usePageKeys(handler: (event: KeyboardEvent) => void): void {
   const ref = useRef(handler);
   ref.current = handler;
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (event.metaKey || event.ctrlKey || event.altKey) return;
-      const target = event.target as HTMLElement | null;
-      if (target) {
-        const tag = target.tagName;
-        if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable)
-          return;
-      }
+      if (event.metaKey || event.ctrlKey || event.altKey || isTyping(event.target)) return;
       if (document.querySelector(".help-overlay")) return;
       ref.current(event);
     };
