@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  dayInZone,
   formatClock,
   formatDateTime,
   formatDuration,
@@ -82,6 +83,7 @@ describe("cached formatters give Intl's own text", () => {
       for (const iso of instants(400)) {
         expect(formatClock(iso, zone)).toBe(refClock(iso, zone));
         expect(formatDateTime(iso, zone)).toBe(refDateTime(iso, zone));
+        expect(dayInZone(new Date(iso).getTime(), zone)).toBe(refDateTime(iso, zone).slice(0, 10));
       }
     }
   });

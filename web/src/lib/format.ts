@@ -117,6 +117,12 @@ function wallClock(iso: string | null | undefined, zone: string): Date | null {
   return new Date(ms + zoneOffset(ms, zone));
 }
 
+// The calendar day (YYYY-MM-DD) of an instant in an IANA zone.
+export function dayInZone(epochMs: number, zone: string): string {
+  const d = new Date(epochMs + zoneOffset(epochMs, zone));
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
 // "20:43:24.324" in the given IANA zone: timeline rows.
 export function formatClock(iso: string | null | undefined, zone: string): string {
   const d = wallClock(iso, zone);

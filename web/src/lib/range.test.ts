@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { addDays, dayInZone, daySpan, parseRange, rangeSince } from "./range";
+import { dayInZone } from "./format";
+import { addDays, daySpan, parseRange, rangeSince } from "./range";
 
 describe("ranges and days", () => {
   it("parses the range, defaulting to 30d", () => {

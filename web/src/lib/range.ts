@@ -22,25 +22,6 @@ export function rangeLabel(range: Range): string {
   }
 }
 
-const dayFormatters = new Map<string, Intl.DateTimeFormat>();
-
-// The calendar day (YYYY-MM-DD) of an instant in an IANA zone.
-export function dayInZone(epochMs: number, zone: string): string {
-  let f = dayFormatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-CA", {
-      timeZone: zone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-    });
-    dayFormatters.set(zone, f);
-  }
-  const parts: Record<string, string> = {};
-  for (const p of f.formatToParts(new Date(epochMs))) parts[p.type] = p.value;
-  return `${parts.year}-${parts.month}-${parts.day}`;
-}
-
 // Calendar arithmetic on YYYY-MM-DD (no zone involved: a day is a day).
 export function addDays(day: string, n: number): string {
   const [y, m, d] = day.split("-").map(Number);

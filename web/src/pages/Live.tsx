@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { EmptyState, ErrorBox, Link, Page } from "../components/common";
 import { ApiError } from "../lib/api";
 import { getToken, withAccessToken } from "../lib/auth";
-import { formatClock, formatDateTime, formatInt, shortId, shortProject } from "../lib/format";
+import { dayInZone, formatClock, formatDateTime, formatInt, shortId, shortProject } from "../lib/format";
 import {
   KINDS,
   KIND_PRESETS,
@@ -24,7 +24,6 @@ import {
   type LiveList,
   type StreamFilters,
 } from "../lib/live";
-import { dayInZone } from "../lib/range";
 import { useDebounced, useNow } from "../lib/pageHooks";
 import { setQuery, useApp } from "../lib/router";
 

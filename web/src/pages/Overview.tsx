@@ -14,6 +14,7 @@ import {
   type UsageReport,
 } from "../lib/api";
 import {
+  dayInZone,
   formatCompact,
   formatDateTime,
   formatDuration,
@@ -36,7 +37,7 @@ import {
   type Series,
   type ShareRow,
 } from "../lib/overview";
-import { dayInZone, parseRange, rangeLabel, rangeSince, type Range } from "../lib/range";
+import { parseRange, rangeLabel, rangeSince, type Range } from "../lib/range";
 import { RangePicker } from "../components/RangePicker";
 import { useNow, useThemeName } from "../lib/pageHooks";
 import { windowText } from "../lib/status";

@@ -6,6 +6,7 @@ import { EmptyState, ErrorBox, GettingStarted, Link, Loading, Page, Stat } from 
 import { api } from "../lib/api";
 import type { ToolFailure, ToolsReport } from "../lib/api";
 import {
+  dayInZone,
   formatDateTime,
   formatDuration,
   formatInt,
@@ -25,7 +26,7 @@ import {
   type ToolSort,
 } from "../lib/tools";
 import { useFetch } from "../lib/useFetch";
-import { type Range, dayInZone, parseRange, rangeLabel, rangeSince } from "../lib/range";
+import { type Range, parseRange, rangeLabel, rangeSince } from "../lib/range";
 import { RangePicker } from "../components/RangePicker";
 
 function rangeText(range: Range): string {
