@@ -9,6 +9,12 @@
 namespace agent_trace::sqlite {
 namespace {
 
+// A session only OTEL's start-up records know (sources = 2: kSourceOtel alone), which
+// the list hides unless asked. The same text as the predicate of migration 0003's
+// partial index fused_sessions_startup_only, so that SQLite can use that index.
+constexpr std::string_view kStartupOnly =
+    "sources = 2 AND prompts = 0 AND model_calls = 0 AND tool_calls = 0";
+
 constexpr const char* kSessionColumns =
     "session_id, project, cwd, user, host, git_branch, app_version, primary_model, models, "
     "title, first_ts, last_ts, events, prompts, model_calls, tool_calls, tool_errors, "
@@ -410,8 +416,7 @@ struct SessionFilterSql {
         if (q.until) where += " AND first_ts < ?5";
         if (q.has_errors) where += " AND has_errors = ?6";
         if (!q.include_startup_only) {
-            where +=
-                " AND NOT (sources = 2 AND prompts = 0 AND model_calls = 0 AND tool_calls = 0)";
+            where += " AND NOT (" + std::string(kStartupOnly) + ")";
         }
         if (!q.text.empty()) {
             where +=
@@ -490,10 +495,10 @@ Result<uint64_t> FusedIndexTables::count_sessions(const SessionListQuery& q) {
         // own (migration 0003); the filtered count below reads every row.
         auto s = Statement::prepare(
             db_, q.include_startup_only
-                     ? "SELECT count(*) FROM fused_sessions"
+                     ? std::string("SELECT count(*) FROM fused_sessions")
                      : "SELECT (SELECT count(*) FROM fused_sessions) - (SELECT count(*) FROM "
-                       "fused_sessions INDEXED BY fused_sessions_startup_only WHERE sources = 2 "
-                       "AND prompts = 0 AND model_calls = 0 AND tool_calls = 0)");
+                       "fused_sessions INDEXED BY fused_sessions_startup_only WHERE " +
+                           std::string(kStartupOnly) + ")");
         if (!s) return s.error();
         if (s->step() != SQLITE_ROW) return error_from(db_, "counting sessions");
         return static_cast<uint64_t>(s->column_int(0));
